@@ -1,0 +1,1 @@
+"""The catalog app: categories, products and their media, and the events their changes produce."""

@@ -1,0 +1,1 @@
+"""The catalog's REST API under /api/v1/."""

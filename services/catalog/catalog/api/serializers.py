@@ -1,0 +1,138 @@
+"""Serializers of the catalog API; unknown fields are refused so typos never pass silently."""
+
+from __future__ import annotations
+
+import posixpath
+
+from django.conf import settings
+from rest_framework import serializers
+
+from catalog.api.filters import ProductFilter
+from catalog.models import Category, Product, ProductMedia
+
+MAX_FILE_NAME = 150
+
+
+class RejectUnknownFieldsMixin:
+    """Answer 400 when the body names a field the serializer does not have."""
+
+    def to_internal_value(self, data):
+        """Reject keys that are not writable fields of this serializer."""
+        if hasattr(data, "keys"):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data.keys()) - writable)
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+    """A ModelSerializer that refuses unknown fields."""
+
+
+class CategorySerializer(StrictModelSerializer):
+    """A category and how many products it has."""
+
+    product_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "description", "product_count", "created_at", "updated_at"]
+
+
+class MediaSerializer(StrictModelSerializer):
+    """A media file; upload with multipart `product` and `file`."""
+
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductMedia
+        fields = [
+            "id",
+            "product",
+            "file",
+            "url",
+            "original_name",
+            "content_type",
+            "size",
+            "created_at",
+        ]
+        read_only_fields = ["original_name", "content_type", "size"]
+        extra_kwargs = {"file": {"write_only": True}}
+
+    def get_url(self, media: ProductMedia) -> str:
+        """Where the file is served from."""
+        return media.file.url
+
+    def validate_file(self, upload):
+        """Refuse oversize files and names that try to leave their folder."""
+        name = upload.name or ""
+        if not name or len(name) > MAX_FILE_NAME:
+            raise serializers.ValidationError(f"File name must be 1 to {MAX_FILE_NAME} characters.")
+        if "/" in name or "\\" in name or "\x00" in name or name in {".", ".."}:
+            raise serializers.ValidationError("File name must not contain a path.")
+        if posixpath.basename(name) != name or name.startswith("."):
+            raise serializers.ValidationError("File name must not contain a path.")
+        if upload.size > settings.MEDIA_MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes.")
+        return upload
+
+    def create(self, validated_data):
+        """Record the original name, type and size alongside the stored file."""
+        upload = validated_data["file"]
+        validated_data.update(
+            original_name=upload.name,
+            content_type=(getattr(upload, "content_type", "") or "")[:100],
+            size=upload.size,
+        )
+        return super().create(validated_data)
+
+
+class ProductSerializer(StrictModelSerializer):
+    """A product with its media; `version` grows with every change."""
+
+    media = MediaSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "category",
+            "sku",
+            "name",
+            "description",
+            "price",
+            "version",
+            "media",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version"]
+
+
+class BulkDeleteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """Which products to delete: `ids`, or a `filter` using the list endpoint's filters."""
+
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        allow_empty=False,
+        max_length=100_000,
+    )
+    filter = serializers.DictField(child=serializers.CharField(), required=False, allow_empty=False)
+    dry_run = serializers.BooleanField(default=False)
+
+    def validate_filter(self, value):
+        """Only the product list's filters are allowed."""
+        unknown = sorted(set(value) - set(ProductFilter.base_filters))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown filter(s): {', '.join(unknown)}.")
+        if not any(item.strip() for item in value.values()):
+            raise serializers.ValidationError("At least one filter needs a value.")
+        return value
+
+    def validate(self, attrs):
+        """Exactly one of `ids` and `filter`."""
+        if ("ids" in attrs) == ("filter" in attrs):
+            raise serializers.ValidationError("Give exactly one of `ids` and `filter`.")
+        return attrs

@@ -1,0 +1,23 @@
+"""Routes of /api/v1/ (ids are numeric; anything else is a JSON 404)."""
+
+from rest_framework.routers import DefaultRouter
+
+from catalog.api import views
+
+
+class NumericRouter(DefaultRouter):
+    """A router whose detail routes accept only numeric ids."""
+
+    include_format_suffixes = False
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        """Match digits only, so `/products/abc/` never reaches a view."""
+        return rf"(?P<{lookup_prefix}pk>[0-9]+)"
+
+
+router = NumericRouter(trailing_slash="/?")
+router.register("categories", views.CategoryViewSet)
+router.register("products", views.ProductViewSet)
+router.register("media", views.MediaViewSet)
+
+urlpatterns = router.urls

@@ -1,0 +1,111 @@
+"""The catalog API: CRUD for categories and products, media upload and delete, bulk delete."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Count
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from catalog.api.filters import ProductFilter
+from catalog.api.permissions import CanDeleteProducts, CatalogPermissions
+from catalog.api.serializers import (
+    BulkDeleteSerializer,
+    CategorySerializer,
+    MediaSerializer,
+    ProductSerializer,
+)
+from catalog.models import Category, Product, ProductMedia
+from outbox import recorder
+
+
+class OutboxDeleteMixin:
+    """Deletes run in one transaction whose events are written to the outbox together."""
+
+    def perform_destroy(self, instance) -> None:
+        """Delete the instance (and its cascade) with all its events, or nothing."""
+        with recorder.batch():
+            instance.delete()
+
+
+class CategoryViewSet(OutboxDeleteMixin, viewsets.ModelViewSet):
+    """Categories; deleting one deletes its products and their media."""
+
+    queryset = Category.objects.annotate(product_count=Count("products")).order_by("name", "id")
+    serializer_class = CategorySerializer
+    permission_classes = [CatalogPermissions]
+    filterset_fields = ["slug"]
+    ordering_fields = ["id", "name", "slug", "created_at", "updated_at"]
+    search_fields = ["name", "slug"]
+
+
+class ProductViewSet(OutboxDeleteMixin, viewsets.ModelViewSet):
+    """Products with their media."""
+
+    queryset = Product.objects.select_related("category").prefetch_related("media")
+    serializer_class = ProductSerializer
+    permission_classes = [CatalogPermissions]
+    filterset_class = ProductFilter
+    ordering_fields = ["id", "sku", "name", "price", "created_at", "updated_at"]
+    search_fields = ["sku", "name", "description"]
+
+    @extend_schema(request=BulkDeleteSerializer, responses={200: dict})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk-delete",
+        permission_classes=[CanDeleteProducts],
+    )
+    def bulk_delete(self, request):
+        """Delete products by `ids` or by `filter` (capped); `dry_run` reports what would go."""
+        body = BulkDeleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        cap = settings.BULK_DELETE_MAX_PRODUCTS
+        wanted = body.validated_data.get("ids")
+        queryset = Product.objects.all()
+        if wanted is not None:
+            if len(wanted) > cap:
+                raise ValidationError({"ids": [f"At most {cap} ids per request."]})
+            queryset = queryset.filter(pk__in=wanted)
+        else:
+            filterset = ProductFilter(data=body.validated_data["filter"], queryset=queryset)
+            if not filterset.is_valid():
+                raise ValidationError({"filter": filterset.errors})
+            queryset = filterset.qs
+        with recorder.batch():
+            ids = list(queryset.order_by("pk").values_list("pk", flat=True)[: cap + 1])
+            if len(ids) > cap:
+                raise ValidationError({"filter": [f"Matches more than {cap} products; narrow it down."]})
+            report = {
+                "dry_run": body.validated_data["dry_run"],
+                "products": len(ids),
+                "media": ProductMedia.objects.filter(product_id__in=ids).count(),
+                "product_ids": ids,
+            }
+            if wanted is not None:
+                report["missing_ids"] = sorted(set(wanted) - set(ids))
+            if not report["dry_run"] and ids:
+                Product.objects.filter(pk__in=ids).delete()
+        return Response(report, status=status.HTTP_200_OK)
+
+
+class MediaViewSet(
+    OutboxDeleteMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Media files of products: upload (multipart), list, read, delete."""
+
+    queryset = ProductMedia.objects.all()
+    serializer_class = MediaSerializer
+    permission_classes = [CatalogPermissions]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["product"]
+    ordering_fields = ["id", "created_at", "size"]

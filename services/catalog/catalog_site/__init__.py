@@ -1,0 +1,1 @@
+"""The catalog's Django project: settings, URLs, middleware and health endpoints."""

@@ -1,0 +1,31 @@
+"""URLs of the catalog: the API, its docs, the admin and the health endpoints."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from catalog_site import health
+
+urlpatterns = [
+    path("api/v1/", include("catalog.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+]
+if settings.SERVE_MEDIA:  # handy locally; in production a web server or CDN serves MEDIA_ROOT
+    urlpatterns.append(
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )
+
+handler400 = "catalog.api.errors.bad_request"
+handler403 = "catalog.api.errors.permission_denied"
+handler404 = "catalog.api.errors.not_found"
+handler500 = "catalog.api.errors.server_error"

@@ -1,0 +1,49 @@
+"""`manage.py relay_outbox`: the long-running process that publishes the outbox to RabbitMQ."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from outbox.relay import OutboxRelay, RelaySettings
+from outbox.wakeup import PollWakeup, wakeup_for
+from shared_contracts.messaging.publisher import ConfirmingPublisher
+
+
+class Command(BaseCommand):
+    """Publish pending outbox rows with publisher confirms until SIGTERM or Ctrl-C."""
+
+    help = "Publish pending outbox events to RabbitMQ (with confirms) until stopped."
+
+    def add_arguments(self, parser):
+        """Options for one-off draining and tuning."""
+        parser.add_argument("--once", action="store_true", help="publish what is pending now, then exit")
+        parser.add_argument("--batch-size", type=int, default=settings.OUTBOX["BATCH_SIZE"])
+
+    def handle(self, *args, **options):
+        """Build the relay from settings and run it."""
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        config = settings.OUTBOX
+        relay_settings = RelaySettings(
+            batch_size=options["batch_size"],
+            poll_interval=config["POLL_INTERVAL"],
+            max_backoff=config["MAX_BACKOFF"],
+            retention=timedelta(hours=config["RETENTION_HOURS"]),
+        )
+        publisher = ConfirmingPublisher(settings.BROKER_URL)
+        if options["once"]:
+            relay = OutboxRelay(publisher, PollWakeup(stop), stop, relay_settings)
+            publisher.connect()
+            try:
+                count = relay.drain()
+            finally:
+                publisher.close()
+            self.stdout.write(f"published {count} events")
+            return
+        OutboxRelay(publisher, wakeup_for(stop), stop, relay_settings).run()

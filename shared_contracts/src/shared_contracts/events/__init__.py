@@ -1,0 +1,93 @@
+"""Event models and the registry that turns raw messages into validated events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared_contracts.events.catalog import (
+    CategoryDeletedV1,
+    MediaDeletedV1,
+    ProductDeletedV1,
+    ProductUpsertedV1,
+)
+from shared_contracts.events.envelope import (
+    CONTENT_TYPE,
+    CloudEvent,
+    EventData,
+    routing_key_for,
+    schema_urn,
+)
+
+EVENT_MODELS: dict[str, type[EventData]] = {
+    model.EVENT_TYPE: model
+    for model in (ProductDeletedV1, MediaDeletedV1, CategoryDeletedV1, ProductUpsertedV1)
+}
+
+
+class InvalidEvent(ValueError):
+    """A message that is not a valid Ripple event; `reason` says why in one line."""
+
+    def __init__(self, reason: str):
+        """Keep the one-line reason that goes into the dead-letter header."""
+        super().__init__(reason)
+        self.reason = reason
+
+
+def build_event(data: EventData, *, source: str, subject: str | None = None, **extensions: Any):
+    """Wrap event data in a validated envelope of its own type and schema."""
+    event_type = data.EVENT_TYPE
+    return CloudEvent[type(data)](
+        source=source,
+        type=event_type,
+        subject=subject,
+        dataschema=schema_urn(event_type),
+        data=data,
+        **extensions,
+    )
+
+
+def parse_event(raw: bytes | str | dict[str, Any]) -> CloudEvent:
+    """Validate a raw message (body or dict) as an envelope plus the data model of its type."""
+    if isinstance(raw, bytes | str):
+        try:
+            raw = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidEvent(f"body is not JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise InvalidEvent("body is not a JSON object")
+    event_type = raw.get("type")
+    model = EVENT_MODELS.get(event_type) if isinstance(event_type, str) else None
+    if model is None:
+        raise InvalidEvent(f"unknown event type {event_type!r}")
+    try:
+        return CloudEvent[model].model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidEvent(_one_line(exc)) from exc
+
+
+def _one_line(exc: ValidationError) -> str:
+    """Summarise a pydantic error as `field: message; field: message`."""
+    parts = [
+        f"{'.'.join(str(loc) for loc in err['loc']) or 'event'}: {err['msg']}" for err in exc.errors()[:5]
+    ]
+    return "invalid event: " + "; ".join(parts)
+
+
+__all__ = [
+    "CONTENT_TYPE",
+    "EVENT_MODELS",
+    "CategoryDeletedV1",
+    "CloudEvent",
+    "EventData",
+    "InvalidEvent",
+    "MediaDeletedV1",
+    "ProductDeletedV1",
+    "ProductUpsertedV1",
+    "build_event",
+    "parse_event",
+    "routing_key_for",
+    "schema_urn",
+]

@@ -1,0 +1,1 @@
+"""Golden example events, one per type and version; every version of the parser must still read them."""

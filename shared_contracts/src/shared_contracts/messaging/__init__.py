@@ -1,0 +1,1 @@
+"""Messaging plumbing shared by every service: publishing with confirms (and, later, consuming)."""

@@ -1,0 +1,42 @@
+"""Generated JSON Schema of every event type (one file per type), and the code that writes them.
+
+Run `make schemas` (or `python -m shared_contracts.schemas`) after changing an event model; a test
+fails while the committed files differ from what the models generate.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from shared_contracts.events import EVENT_MODELS, CloudEvent, schema_urn
+
+
+def schema_for(event_type: str) -> dict[str, Any]:
+    """Generate the JSON Schema of a whole envelope carrying one event type's data."""
+    model = EVENT_MODELS[event_type]
+    schema = CloudEvent[model].model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = schema_urn(event_type)
+    schema["title"] = event_type
+    schema["description"] = (model.__doc__ or "").strip()
+    schema["properties"]["type"] = {"const": event_type, "title": "Type", "type": "string"}
+    schema["required"] = sorted(set(schema.get("required", [])) | {"id", "time", "type"})
+    return schema
+
+
+def render(event_type: str) -> str:
+    """The exact text of a schema file: stable key order, trailing newline."""
+    return json.dumps(schema_for(event_type), indent=2, sort_keys=True) + "\n"
+
+
+def file_name(event_type: str) -> str:
+    """The file that holds one event type's schema."""
+    return f"{event_type}.json"
+
+
+def load_committed(event_type: str) -> dict[str, Any]:
+    """Read the committed schema of an event type from the installed package."""
+    text = resources.files(__name__).joinpath(file_name(event_type)).read_text()
+    return json.loads(text)
