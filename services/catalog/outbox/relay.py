@@ -131,6 +131,7 @@ class OutboxRelay:
                 backoff = min(backoff * 2, self.settings.max_backoff)
         self.publisher.close()
         self.wakeup.close()
+        self._heartbeat(force=True)
         log.info("relay %s stopped after publishing %d events", self.relay_id, self.published_total)
 
     def _housekeeping(self) -> None:
