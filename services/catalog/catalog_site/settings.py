@@ -3,7 +3,8 @@
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
+
+from shared_contracts import service_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -11,13 +12,7 @@ REPO_DIR = BASE_DIR.parent.parent
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it (or DJANGO_DEBUG=1 for local development)."
-        )
-    SECRET_KEY = "insecure-development-key-only-used-with-DJANGO_DEBUG"
+SECRET_KEY = service_settings.secret_key(DEBUG)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -69,22 +64,7 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'catalog.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the API write while the relay reads; IMMEDIATE avoids lock upgrades mid-transaction.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-        }
-    )
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if test_name := env.str("DATABASE_TEST_NAME", default=""):
-    DATABASES["default"]["TEST"] = {"NAME": test_name}
+DATABASES = {"default": service_settings.database(VAR_DIR / "catalog.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -144,7 +124,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-BROKER_URL = env.str("BROKER_URL", default="amqp://guest:guest@127.0.0.1:5672//")
+BROKER_URL = service_settings.broker_url()
 OUTBOX = {
     "BATCH_SIZE": env.int("OUTBOX_BATCH_SIZE", default=500),
     "POLL_INTERVAL": env.float("OUTBOX_POLL_INTERVAL", default=1.0),
@@ -153,13 +133,7 @@ OUTBOX = {
     "BACKLOG_WARNING_SECONDS": env.int("OUTBOX_BACKLOG_WARNING_SECONDS", default=60),
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+LOGGING = service_settings.logging_config()
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

@@ -8,6 +8,7 @@ from kombu import Exchange, Queue, binding
 
 EVENTS_EXCHANGE_NAME = "catalog.events"
 DEAD_LETTER_EXCHANGE_NAME = "ripple.dead-letter"
+TASKS_EXCHANGE_NAME = "ripple.tasks"
 
 # Quorum queues redeliver a message at most this many times before dead-lettering it, so a
 # poison message that kills its consumer cannot loop forever. Set explicitly: RabbitMQ 4.x
@@ -16,6 +17,7 @@ DELIVERY_LIMIT = 10
 
 events_exchange = Exchange(EVENTS_EXCHANGE_NAME, type="topic", durable=True)
 dead_letter_exchange = Exchange(DEAD_LETTER_EXCHANGE_NAME, type="direct", durable=True)
+tasks_exchange = Exchange(TASKS_EXCHANGE_NAME, type="topic", durable=True)
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,37 @@ class Subscription:
             queue_arguments=self.queue_arguments(),
         )
 
+    @property
+    def task_queue_name(self) -> str:
+        """The Celery queue of the service's own tasks, e.g. `media.tasks`."""
+        return f"{self.service}.tasks"
+
     def dead_letter_queue(self) -> Queue:
-        """The kombu declaration of the service's dead-letter queue."""
+        """The service's dead-letter queue.
+
+        Classic, not quorum: operators peek at it (get, then requeue on close), and a quorum
+        queue would count every peek as a delivery (RabbitMQ 4.x drops a message after 20).
+        """
         return Queue(
             self.dead_letter_queue_name,
             exchange=dead_letter_exchange,
             routing_key=self.dead_letter_queue_name,
             durable=True,
-            queue_arguments={"x-queue-type": "quorum"},
+            queue_arguments={"x-queue-type": "classic"},
+        )
+
+    def task_queue(self) -> Queue:
+        """The service's Celery task queue: quorum, bounded redelivery, dead-lettered like events.
+
+        Its exchange is a topic exchange so that Celery's native delayed delivery (used for
+        retries with a countdown on quorum queues) routes a retry back to this queue only.
+        """
+        return Queue(
+            self.task_queue_name,
+            exchange=tasks_exchange,
+            routing_key=self.task_queue_name,
+            durable=True,
+            queue_arguments=self.queue_arguments(),
         )
 
 

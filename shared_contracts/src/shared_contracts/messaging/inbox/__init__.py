@@ -1,0 +1,1 @@
+"""The inbox app: processed event ids (idempotency) and the dead-letter command of every service."""

@@ -1,0 +1,63 @@
+"""Settings every Ripple service reads the same way: secret key, database, logging, Celery.
+
+Each service's settings.py calls these with its own defaults, so the rules (no default secret
+outside debug, SQLite tuned for a relay or worker beside the API, one log format) live once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+env = environ.Env()
+
+DEV_SECRET_KEY = "insecure-development-key-only-used-with-DJANGO_DEBUG"  # noqa: S105
+
+
+def secret_key(debug: bool) -> str:
+    """DJANGO_SECRET_KEY, required unless DJANGO_DEBUG is on."""
+    key = env.str("DJANGO_SECRET_KEY", default="")
+    if key:
+        return key
+    if debug:
+        return DEV_SECRET_KEY
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY is not set. Set it (or DJANGO_DEBUG=1 for local development).")
+
+
+def database(default_sqlite_path: Path, *, atomic_requests: bool = True) -> dict[str, Any]:
+    """DATABASE_URL (SQLite file by default) with settings that suit a web process beside workers."""
+    db = env.db_url("DATABASE_URL", default=f"sqlite:///{default_sqlite_path}")
+    db["ATOMIC_REQUESTS"] = atomic_requests
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers and one writer work at once; IMMEDIATE avoids lock upgrades mid-transaction.
+        db.setdefault("OPTIONS", {}).update(
+            {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            }
+        )
+    else:
+        db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+        db["CONN_HEALTH_CHECKS"] = True
+    return db
+
+
+def logging_config() -> dict[str, Any]:
+    """One plain log format on stderr, level from LOG_LEVEL."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+        "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    }
+
+
+def broker_url() -> str:
+    """BROKER_URL: the RabbitMQ every process of a service talks to."""
+    return env.str("BROKER_URL", default="amqp://guest:guest@127.0.0.1:5672//")
