@@ -7,12 +7,10 @@ UV_VERSION ?= 0.13.9
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
-CATALOG := services/catalog
-# Tests and the native runner use the machine's services unless told otherwise.
-TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ripple_catalog
+SERVICES := catalog media search notifications
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install uv test test-contracts test-catalog test-catalog-sqlite lint format schemas dev bench clean
+.PHONY: help install uv test test-contracts lint format schemas dev bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -23,16 +21,16 @@ uv: ## install uv (the one installer and lock of this monorepo) if it is missing
 install: uv ## build .venv with every package of the workspace, exactly as uv.lock pins them
 	"$(UV)" sync --frozen --all-packages --python $(PYTHON_VERSION)
 
-test: install test-contracts test-catalog-sqlite test-catalog ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1)
+test: install test-contracts $(SERVICES:%=test-%) ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1)
 
-test-contracts: ## shared_contracts: schemas, golden events, topology
+test-contracts: ## shared_contracts: schemas, golden events, topology, publisher
 	cd shared_contracts && $(PY) -m pytest -q
 
-test-catalog: ## the catalog's unit and integration tests on PostgreSQL and RabbitMQ
-	cd $(CATALOG) && DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -q
-
-test-catalog-sqlite: ## the catalog's unit tests on SQLite (the embedded default)
-	cd $(CATALOG) && DATABASE_URL=sqlite:///$(CURDIR)/var/test-catalog.sqlite3 $(PY) -m pytest -q tests/unit
+# test-catalog, test-media, test-search, test-notifications: unit tests on SQLite (the embedded
+# default), then unit and integration tests on PostgreSQL with the real RabbitMQ.
+test-%: install ## test-<service>: one service's tests on SQLite, then on PostgreSQL and RabbitMQ
+	cd services/$* && DATABASE_URL=sqlite:///$(CURDIR)/var/test-$*.sqlite3 $(PY) -m pytest -q tests/unit
+	cd services/$* && DATABASE_URL=postgres://postgres@127.0.0.1:5432/ripple_$* $(PY) -m pytest -q
 
 lint: install ## ruff check and format check
 	$(PY) -m ruff check .

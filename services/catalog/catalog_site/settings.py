@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "shared_contracts.adminuser",
     "outbox",
     "catalog",
 ]

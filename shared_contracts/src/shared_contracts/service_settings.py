@@ -24,7 +24,9 @@ def secret_key(debug: bool) -> str:
         return key
     if debug:
         return DEV_SECRET_KEY
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY is not set. Set it (or DJANGO_DEBUG=1 for local development).")
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set. Set it (or DJANGO_DEBUG=1 for local development)."
+    )
 
 
 def database(default_sqlite_path: Path, *, atomic_requests: bool = True) -> dict[str, Any]:
@@ -61,3 +63,12 @@ def logging_config() -> dict[str, Any]:
 def broker_url() -> str:
     """BROKER_URL: the RabbitMQ every process of a service talks to."""
     return env.str("BROKER_URL", default="amqp://guest:guest@127.0.0.1:5672//")
+
+
+def event_retry(*, max_retries: int = 5, base_delay: float = 2.0, max_delay: float = 300.0) -> dict[str, Any]:
+    """How a consuming service retries failed events: EVENT_MAX_RETRIES, EVENT_RETRY_BASE_DELAY/MAX_DELAY."""
+    return {
+        "max_retries": env.int("EVENT_MAX_RETRIES", default=max_retries),
+        "base_delay": env.float("EVENT_RETRY_BASE_DELAY", default=base_delay),
+        "max_delay": env.float("EVENT_RETRY_MAX_DELAY", default=max_delay),
+    }

@@ -49,8 +49,8 @@ def build_event(data: EventData, *, source: str, subject: str | None = None, **e
     )
 
 
-def parse_event(raw: bytes | str | dict[str, Any]) -> CloudEvent:
-    """Validate a raw message (body or dict) as an envelope plus the data model of its type."""
+def decode_body(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
+    """Decode a message body into a JSON object, or raise InvalidEvent saying why it is not one."""
     if isinstance(raw, bytes | str):
         try:
             raw = json.loads(raw)
@@ -58,6 +58,12 @@ def parse_event(raw: bytes | str | dict[str, Any]) -> CloudEvent:
             raise InvalidEvent(f"body is not JSON: {exc}") from exc
     if not isinstance(raw, dict):
         raise InvalidEvent("body is not a JSON object")
+    return raw
+
+
+def parse_event(raw: bytes | str | dict[str, Any]) -> CloudEvent:
+    """Validate a raw message (body or dict) as an envelope plus the data model of its type."""
+    raw = decode_body(raw)
     event_type = raw.get("type")
     model = EVENT_MODELS.get(event_type) if isinstance(event_type, str) else None
     if model is None:
@@ -87,6 +93,7 @@ __all__ = [
     "ProductDeletedV1",
     "ProductUpsertedV1",
     "build_event",
+    "decode_body",
     "parse_event",
     "routing_key_for",
     "schema_urn",

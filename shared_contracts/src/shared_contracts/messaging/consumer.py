@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from celery import bootsteps
 from kombu import Consumer, Producer
 
-from shared_contracts.events import InvalidEvent, parse_event
+from shared_contracts.events import InvalidEvent, decode_body, parse_event
 from shared_contracts.messaging import deadletter
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,9 @@ class EventConsumerStep(bootsteps.ConsumerStep):
         sub = self.service.subscription
         for queue in (sub.event_queue(), sub.dead_letter_queue()):
             queue(channel).declare()
-        consumer = Consumer(channel, queues=[sub.event_queue()], on_message=self.on_message, auto_declare=False)
+        consumer = Consumer(
+            channel, queues=[sub.event_queue()], on_message=self.on_message, auto_declare=False
+        )
         consumer.qos(prefetch_count=self.service.prefetch)
         return [consumer]
 
@@ -64,15 +66,18 @@ class EventConsumerStep(bootsteps.ConsumerStep):
     def on_message(self, message) -> None:
         """Validate one event message and buffer it, dead-letter it, or ack an unhandled type."""
         try:
-            event = parse_event(message.body)
+            raw = decode_body(message.body)
+            if raw.get("type") not in self.service.handlers:
+                # a type the binding delivers but this service does not handle (maybe one newer
+                # than this code): acked and counted, neither retried nor dead-lettered
+                message.ack()
+                self.counts[f"ignored {raw.get('type')}"] += 1
+                return
+            event = parse_event(raw)
         except InvalidEvent as exc:
             self._dead_letter_invalid(message, exc.reason)
             return
         with self._lock:
-            if event.type not in self.service.handlers:
-                message.ack()
-                self.counts[f"ignored {event.type}"] += 1
-                return
             self.batch.append((message, event))
             if len(self.batch) >= self.service.batch_size:
                 self.flush()
@@ -110,7 +115,7 @@ class EventConsumerStep(bootsteps.ConsumerStep):
                 self._confirming_producer(),
                 self.service.subscription,
                 message.body,
-                reason=f"invalid event: {reason}",
+                reason=reason,
                 attempts=1,
                 event_id=message.properties.get("message_id") or "",
             )

@@ -28,7 +28,13 @@ def confirming_connection(broker_url: str) -> Connection:
 
 
 def dead_letter(
-    producer: Producer, sub: Subscription, body: bytes | str, *, reason: str, attempts: int, event_id: str = ""
+    producer: Producer,
+    sub: Subscription,
+    body: bytes | str,
+    *,
+    reason: str,
+    attempts: int,
+    event_id: str = "",
 ) -> None:
     """Publish one event to the service's dead-letter queue with its reason (confirmed by the broker)."""
     producer.publish(

@@ -2,15 +2,17 @@
 
     SERVICE = EventService(
         name="media",
-        handlers={"catalog.media.deleted.v1": delete_media_files},
+        handlers={"catalog.media.deleted.v1": "media.handlers.delete_media_files"},
         retry=RetryPolicy(max_retries=5, base_delay=2, max_delay=300),
     )
     SERVICE.install(celery_app)
 
-A handler takes a list of validated events of its type (already filtered through the inbox) and
-runs inside the same database transaction that records them as processed. It raises
-`PermanentFailure` for an event that can never succeed (dead-lettered at once); any other
-exception is retried with backoff, then dead-lettered.
+Handlers are named by dotted path and imported on first use, so the Celery app module can be
+imported before Django has loaded its apps (as `celery -A … worker` does). A handler takes a
+list of validated events of its type (already filtered through the inbox) and runs inside the
+same database transaction that records them as processed. It raises `PermanentFailure` for an
+event that can never succeed (dead-lettered at once); any other exception is retried with
+backoff, then dead-lettered.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from celery import Celery
+from django.utils.module_loading import import_string
 
 from shared_contracts import topology
 from shared_contracts.events import EVENT_MODELS, CloudEvent
 
 Handler = Callable[[list[CloudEvent]], None]
+HandlerRef = str | Handler
 
 
 class PermanentFailure(Exception):
@@ -55,7 +59,7 @@ class EventService:
     """A consuming service: its name (as in topology.SUBSCRIPTIONS), handlers and tuning."""
 
     name: str
-    handlers: Mapping[str, Handler]
+    handlers: Mapping[str, HandlerRef]
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     batch_size: int = 100
     flush_interval: float = 0.05
@@ -74,6 +78,11 @@ class EventService:
         """The service's queues and bindings."""
         return topology.SUBSCRIPTIONS[self.name]
 
+    def handler(self, event_type: str) -> Handler:
+        """The handler of an event type, imported on first use if named by dotted path."""
+        ref = self.handlers[event_type]
+        return import_string(ref) if isinstance(ref, str) else ref
+
     def task_name(self, event_type: str) -> str:
         """The Celery task that handles one event type, e.g. `media.catalog.media.deleted.v1`."""
         return f"{self.name}.{event_type}"
@@ -85,6 +94,6 @@ class EventService:
 
         configure(app, self)
         app.ripple_service = self
-        for event_type, handler in self.handlers.items():
-            tasks.register(app, self, event_type, handler)
+        for event_type in self.handlers:
+            tasks.register(app, self, event_type)
         app.steps["consumer"].add(consumer.EventConsumerStep)

@@ -14,7 +14,7 @@ from shared_contracts.messaging import deadletter
 from shared_contracts.messaging.service import PermanentFailure
 
 if TYPE_CHECKING:
-    from shared_contracts.messaging.service import EventService, Handler
+    from shared_contracts.messaging.service import EventService
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class EventsDeadLettered(Exception):
     """Some events of the task went to the dead-letter queue; the task ends FAILED in Flower."""
 
 
-def process(service: EventService, event_type: str, handler: Handler, events: list[CloudEvent]) -> int:
+def process(service: EventService, event_type: str, events: list[CloudEvent]) -> int:
     """Run the handler on the events not yet processed, and record them, in one transaction."""
     from shared_contracts.messaging.inbox.models import ProcessedEvent  # needs Django's apps ready
 
@@ -32,14 +32,14 @@ def process(service: EventService, event_type: str, handler: Handler, events: li
         seen = set(ProcessedEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
         fresh = list({event.id: event for event in events if event.id not in seen}.values())
         if fresh:
-            handler(fresh)
+            service.handler(event_type)(fresh)
             ProcessedEvent.objects.bulk_create(
                 ProcessedEvent(event_id=event.id, event_type=event_type) for event in fresh
             )
     return len(fresh)
 
 
-def run(task: Task, service: EventService, event_type: str, handler: Handler, raw_events: list) -> dict:
+def run(task: Task, service: EventService, event_type: str, raw_events: list) -> dict:
     """Process a batch; on failure isolate the failing events, retry them, or dead-letter them."""
     attempt = task.request.retries + 1
     events, failed = [], {}
@@ -47,14 +47,17 @@ def run(task: Task, service: EventService, event_type: str, handler: Handler, ra
         try:
             events.append(parse_event(raw))
         except InvalidEvent as exc:
-            failed[str(raw.get("id", "")) if isinstance(raw, dict) else ""] = (raw, PermanentFailure(exc.reason))
+            failed[str(raw.get("id", "")) if isinstance(raw, dict) else ""] = (
+                raw,
+                PermanentFailure(exc.reason),
+            )
     try:
-        processed = process(service, event_type, handler, events)
+        processed = process(service, event_type, events)
     except Exception:
         processed = 0
         for event in events:  # one bad event must not hold back the others
             try:
-                processed += process(service, event_type, handler, [event])
+                processed += process(service, event_type, [event])
             except Exception as exc:
                 failed[str(event.id)] = (event, exc)
     permanent = {k: v for k, v in failed.items() if isinstance(v[1], PermanentFailure)}
@@ -91,11 +94,11 @@ def _dead_letter(task: Task, service: EventService, failed: dict, attempt: int) 
             log.error("dead-lettered event %s: %s", event_id, reason)
 
 
-def register(app: Celery, service: EventService, event_type: str, handler: Handler) -> Task:
+def register(app: Celery, service: EventService, event_type: str) -> Task:
     """Register the Celery task of one event type; its name says the service and the type."""
 
     def handle(self: Task, events: list) -> dict:
-        return run(self, service, event_type, handler, events)
+        return run(self, service, event_type, events)
 
     handle.__doc__ = f"{service.name}: handle {event_type} events."
     return app.task(

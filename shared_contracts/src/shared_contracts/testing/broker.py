@@ -145,3 +145,18 @@ def queue_depth(vhost: TestVhost, queue: str) -> int:
     """How many ready messages a queue holds (passive declare: creates nothing)."""
     with connect(vhost) as conn:
         return conn.channel().queue_declare(queue, passive=True).message_count
+
+
+def publish_events(vhost: TestVhost, events, *, raw_bodies: dict[str, str] | None = None) -> None:
+    """Publish CloudEvents (and optionally raw bodies by routing key) to catalog.events, confirmed."""
+    from shared_contracts.messaging.publisher import ConfirmingPublisher, OutgoingMessage
+
+    messages = [OutgoingMessage(str(e.id), e.routing_key, e.to_json(), e.type) for e in events]
+    for routing_key, body in (raw_bodies or {}).items():
+        messages.append(OutgoingMessage(str(uuid.uuid4()), routing_key, body, "invalid"))
+    publisher = ConfirmingPublisher(vhost.url())
+    try:
+        result = publisher.publish_batch(messages)
+    finally:
+        publisher.close()
+    assert not result.failed, result.failed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import time
@@ -45,13 +47,19 @@ class ManagedProcess:
         """Start the process, its output going to the log file."""
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            self.argv, cwd=self.cwd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
+            self.argv,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so kill() takes its children too
         )
         return self
 
     def kill(self) -> None:
-        """SIGKILL the process (and nothing else): no chance to finish or say goodbye."""
-        self.process.send_signal(signal.SIGKILL)
+        """SIGKILL the process and its children: no chance to finish, ack or say goodbye."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
     def stop(self, timeout: float = 20.0) -> int:

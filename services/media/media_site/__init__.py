@@ -1,0 +1,1 @@
+"""The media service's Django project (settings) and Celery app (`celery -A media_site.celery`)."""

@@ -1,0 +1,39 @@
+"""Media service settings, from the environment (see the README's configuration table)."""
+
+from pathlib import Path
+
+import environ
+
+from shared_contracts import service_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = BASE_DIR.parent.parent
+env = environ.Env()
+
+RIPPLE_SERVICE = "media"
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = service_settings.secret_key(DEBUG)
+ALLOWED_HOSTS: list[str] = []
+VAR_DIR = Path(env.str("RIPPLE_VAR_DIR", default=str(REPO_DIR / "var")))
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "shared_contracts.messaging.inbox",
+    "media",
+]
+
+DATABASES = {"default": service_settings.database(VAR_DIR / "media.sqlite3", atomic_requests=False)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+# The catalog's storage: the same folder natively, the same volume in compose.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+
+BROKER_URL = service_settings.broker_url()
+CELERY_BROKER_URL = BROKER_URL
+CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
+EVENT_RETRY = service_settings.event_retry(max_retries=5, base_delay=2, max_delay=300)
+
+LOGGING = service_settings.logging_config()

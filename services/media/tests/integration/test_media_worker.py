@@ -1,0 +1,112 @@
+"""The media worker on the real RabbitMQ and PostgreSQL: effects once, failures bounded and visible."""
+
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+from media.models import DeletedFile
+from shared_contracts import topology
+from shared_contracts.messaging.inbox.models import ProcessedEvent
+from shared_contracts.testing.broker import publish_events, queue_depth
+from shared_contracts.testing.processes import wait_until
+from tests.conftest import stored
+from tests.factories import media_deleted
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SUB = topology.SUBSCRIPTIONS["media"]
+
+
+def dead_letters(capsys) -> str:
+    """What `manage.py deadletters list` prints for the media service."""
+    call_command("deadletters", "list")
+    return capsys.readouterr().out
+
+
+def test_files_of_deleted_media_are_removed_once_even_when_the_event_comes_twice(
+    media_root, fresh_vhost, start_worker, settings
+):
+    settings.BROKER_URL = fresh_vhost.url()
+    keys = [stored(media_root, f"products/1/{n}.jpg") for n in range(3)]
+    event = media_deleted(*keys)
+    start_worker()
+    publish_events(fresh_vhost, [event, event])
+    wait_until(lambda: DeletedFile.objects.count() >= 3, what="the files to be deleted")
+    wait_until(lambda: queue_depth(fresh_vhost, SUB.queue_name) == 0, what="the queue to drain")
+    publish_events(fresh_vhost, [media_deleted(stored(media_root, "products/9/marker.jpg"))])
+    wait_until(lambda: ProcessedEvent.objects.count() == 2, what="the marker event")
+
+    assert not any((media_root / key).exists() for key in keys)
+    assert DeletedFile.objects.filter(event_id=event.id).count() == 3  # not six
+    assert (media_root.parent / "canary.txt").exists()
+
+
+def test_bad_keys_and_bad_events_are_dead_lettered_and_good_ones_keep_flowing(
+    media_root, fresh_vhost, start_worker, settings, capsys
+):
+    settings.BROKER_URL = fresh_vhost.url()
+    traversal = media_deleted("products/../../canary.txt")
+    good = media_deleted(stored(media_root, "products/3/ok.jpg"))
+    start_worker()
+    publish_events(
+        fresh_vhost,
+        [traversal, good],
+        raw_bodies={"catalog.media.deleted": '{"type": "catalog.media.deleted.v1", "data": {}}'},
+    )
+    wait_until(lambda: queue_depth(fresh_vhost, SUB.dead_letter_queue_name) == 2, what="two dead letters")
+    wait_until(lambda: DeletedFile.objects.filter(event_id=good.id).exists(), what="the good event")
+
+    listing = dead_letters(capsys)
+    assert f"{traversal.id}\tcatalog.media.deleted.v1\tattempts=1\tPermanentFailure" in listing
+    assert "points outside" in listing or "not a plain relative path" in listing
+    assert "invalid event: source: Field required" in listing
+    assert (media_root.parent / "canary.txt").read_text() == "must survive"
+    assert not DeletedFile.objects.filter(event_id=traversal.id).exists()
+
+
+def test_a_failing_handler_is_retried_then_dead_lettered_then_redriven(
+    media_root, fresh_vhost, start_worker, settings, capsys
+):
+    settings.BROKER_URL = fresh_vhost.url()
+    # a non-empty directory under the key: deleting it fails (a transient error) until it is emptied
+    stored(media_root, "products/4/stuck/inner.jpg")
+    stuck = media_deleted("products/4/stuck")
+    flowing = media_deleted(stored(media_root, "products/5/ok.jpg"))
+    start_worker()
+    publish_events(fresh_vhost, [stuck])
+    publish_events(fresh_vhost, [flowing])
+    wait_until(lambda: DeletedFile.objects.filter(event_id=flowing.id).exists(), what="later events to flow")
+    wait_until(
+        lambda: queue_depth(fresh_vhost, SUB.dead_letter_queue_name) == 1,
+        timeout=60,
+        what="the stuck event to be dead-lettered after its retries",
+    )
+    assert f"{stuck.id}\tcatalog.media.deleted.v1\tattempts=3\tgave up after 3 attempts" in dead_letters(
+        capsys
+    )
+    assert not ProcessedEvent.objects.filter(event_id=stuck.id).exists()
+
+    shutil.rmtree(media_root / "products/4/stuck/")
+    (media_root / "products/4/stuck").mkdir()  # now an empty directory: deletable
+    call_command("deadletters", "redrive", "--all")
+    assert "redrove 1 events" in capsys.readouterr().out
+    wait_until(lambda: ProcessedEvent.objects.filter(event_id=stuck.id).exists(), what="the redriven event")
+    assert queue_depth(fresh_vhost, SUB.dead_letter_queue_name) == 0
+    assert not (media_root / "products/4/stuck").exists()
+
+
+def test_sigkill_of_the_worker_mid_stream_loses_nothing_and_duplicates_nothing(
+    media_root, fresh_vhost, start_worker, settings
+):
+    settings.BROKER_URL = fresh_vhost.url()
+    events = [media_deleted(stored(media_root, f"products/{n}/f.jpg"), media_id=n) for n in range(3000)]
+    publish_events(fresh_vhost, events)
+    first = start_worker()
+    wait_until(lambda: ProcessedEvent.objects.exists(), timeout=60, what="work to start")
+    first.kill()
+    assert ProcessedEvent.objects.count() < 3000, "the worker must die with work left"
+
+    start_worker()
+    wait_until(lambda: ProcessedEvent.objects.count() == 3000, timeout=120, what="all events after restart")
+    assert DeletedFile.objects.count() == 3000
+    assert not any((media_root / "products").rglob("*.jpg"))

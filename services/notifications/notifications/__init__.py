@@ -1,0 +1,1 @@
+"""The notifications app: subscriptions, signed webhooks, e-mail and the delivery log."""

@@ -1,0 +1,1 @@
+"""The search app: a full-text index of products, kept in step with catalog events."""
