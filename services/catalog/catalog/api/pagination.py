@@ -18,10 +18,11 @@ class BoundedPageNumberPagination(PageNumberPagination):
         return settings.API_MAX_PAGE_SIZE
 
     def get_page_size(self, request) -> int:
-        """Validate `page_size` and return it, or the default page size."""
+        """Validate `page_size` and return it, or the default page size (ASCII digits only: no 500s)."""
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        digits_ok = raw.isascii() and raw.isdigit() and len(raw) <= len(str(self.max_page_size))
+        if not digits_ok or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError({"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]})
         return int(raw)

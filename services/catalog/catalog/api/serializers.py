@@ -11,6 +11,8 @@ from catalog.api.filters import ProductFilter
 from catalog.models import Category, Product, ProductMedia
 
 MAX_FILE_NAME = 150
+# Stored as "<12 hex>-<name>", which must fit a file system's 255-byte limit for one name.
+MAX_FILE_NAME_BYTES = 240
 
 
 class RejectUnknownFieldsMixin:
@@ -65,10 +67,12 @@ class MediaSerializer(StrictModelSerializer):
         return media.file.url
 
     def validate_file(self, upload):
-        """Refuse oversize files and names that try to leave their folder."""
+        """Refuse oversize files, names too long to store, and names that try to leave their folder."""
         name = upload.name or ""
-        if not name or len(name) > MAX_FILE_NAME:
-            raise serializers.ValidationError(f"File name must be 1 to {MAX_FILE_NAME} characters.")
+        if not name or len(name) > MAX_FILE_NAME or len(name.encode()) > MAX_FILE_NAME_BYTES:
+            raise serializers.ValidationError(
+                f"File name must be 1 to {MAX_FILE_NAME} characters and at most {MAX_FILE_NAME_BYTES} bytes."
+            )
         if "/" in name or "\\" in name or "\x00" in name or name in {".", ".."}:
             raise serializers.ValidationError("File name must not contain a path.")
         if posixpath.basename(name) != name or name.startswith("."):

@@ -14,9 +14,9 @@ from outbox import recorder
 from outbox.models import OutboxEvent, RelayHeartbeat
 from shared_contracts import schemas, topology
 from shared_contracts.testing.broker import queue_depth, take_messages
+from shared_contracts.testing.processes import wait_until
 from shared_contracts.testing.proxy import TcpProxy
 from tests.factories import bulk_catalog
-from shared_contracts.testing.processes import wait_until
 from tests.integration.conftest import connected_relays, pending
 
 pytestmark = pytest.mark.django_db(transaction=True)
