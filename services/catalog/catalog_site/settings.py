@@ -108,7 +108,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "catalog.api.errors.json_exception_handler",
+    "EXCEPTION_HANDLER": "shared_contracts.web.errors.json_exception_handler",
     "NON_FIELD_ERRORS_KEY": "errors",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -108,5 +108,4 @@ def register(app: Celery, service: EventService, event_type: str) -> Task:
         acks_late=True,
         reject_on_worker_lost=True,
         max_retries=service.retry.max_retries,
-        queue=service.subscription.task_queue_name,
     )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from outbox.models import RelayHeartbeat
 from outbox.relay import OutboxRelay, RelaySettings
 from outbox.wakeup import PollWakeup, wakeup_for
 from shared_contracts.messaging.publisher import ConfirmingPublisher
@@ -23,9 +26,22 @@ class Command(BaseCommand):
         """Options for one-off draining and tuning."""
         parser.add_argument("--once", action="store_true", help="publish what is pending now, then exit")
         parser.add_argument("--batch-size", type=int, default=settings.OUTBOX["BATCH_SIZE"])
+        parser.add_argument(
+            "--healthcheck",
+            action="store_true",
+            help="exit 0 if a relay on this host wrote a heartbeat in the last 30 s, else 1",
+        )
 
     def handle(self, *args, **options):
         """Build the relay from settings and run it."""
+        if options["healthcheck"]:
+            fresh = RelayHeartbeat.objects.filter(
+                relay_id__startswith=f"{socket.gethostname()}:",
+                updated_at__gte=timezone.now() - timedelta(seconds=30),
+            )
+            if not fresh.exists():
+                raise CommandError("no relay on this host wrote a heartbeat in the last 30 s")
+            return
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())

@@ -1,21 +1,15 @@
-"""Every error the API returns is JSON with a clear message, including Django's own 404 and 500."""
+"""Every error an API returns is JSON with a clear message, including Django's own 404 and 500."""
 
 from __future__ import annotations
 
-import logging
-
 from django.http import JsonResponse
 from rest_framework.views import exception_handler
-
-log = logging.getLogger(__name__)
 
 
 def json_exception_handler(exc, context):
     """DRF's handler, with a top-level `detail` on every error body so clients find the message."""
     response = exception_handler(exc, context)
-    if (response is not None and isinstance(response.data, dict) and "detail" not in response.data) or (
-        response is not None and isinstance(response.data, list)
-    ):
+    if response is not None and not (isinstance(response.data, dict) and "detail" in response.data):
         response.data = {"detail": "Invalid input.", "errors": response.data}
     return response
 

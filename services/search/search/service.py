@@ -1,0 +1,14 @@
+"""Everything the search service subscribes to, in one place."""
+
+from django.conf import settings
+
+from shared_contracts.messaging.service import EventService, RetryPolicy
+
+SERVICE = EventService(
+    name="search",
+    handlers={
+        "catalog.product.upserted.v1": "search.handlers.index_upserted",
+        "catalog.product.deleted.v1": "search.handlers.remove_deleted",
+    },
+    retry=RetryPolicy(**settings.EVENT_RETRY),
+)

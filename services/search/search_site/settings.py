@@ -1,0 +1,67 @@
+"""Search service settings, from the environment (see the README's configuration table)."""
+
+from pathlib import Path
+
+import environ
+
+from shared_contracts import service_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = BASE_DIR.parent.parent
+env = environ.Env()
+
+RIPPLE_SERVICE = "search"
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = service_settings.secret_key(DEBUG)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+VAR_DIR = Path(env.str("RIPPLE_VAR_DIR", default=str(REPO_DIR / "var")))
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "rest_framework",
+    "shared_contracts.messaging.inbox",
+    "search",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "search_site.urls"
+WSGI_APPLICATION = "search_site.wsgi.application"
+APPEND_SLASH = False
+
+# Reads only; no request-wide transaction (on SQLite it would take the write lock from the worker).
+DATABASES = {"default": service_settings.database(VAR_DIR / "search.sqlite3", atomic_requests=False)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "shared_contracts.web.errors.json_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=20)
+SEARCH_MAX_PAGE_SIZE = 100
+SEARCH_MAX_QUERY_LENGTH = 200
+
+# Where `manage.py reindex` reads products from (the catalog API), and how patiently.
+CATALOG_API_URL = env.str("CATALOG_API_URL", default="http://127.0.0.1:8000")
+CATALOG_API_TOKEN = env.str("CATALOG_API_TOKEN", default="")
+CATALOG_API_TIMEOUT = env.float("CATALOG_API_TIMEOUT", default=10.0)
+
+BROKER_URL = service_settings.broker_url()
+CELERY_BROKER_URL = BROKER_URL
+CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
+EVENT_RETRY = service_settings.event_retry(max_retries=5, base_delay=2, max_delay=300)
+
+LOGGING = service_settings.logging_config()
+
+if not DEBUG:
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"

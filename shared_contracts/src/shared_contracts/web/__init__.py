@@ -1,0 +1,1 @@
+"""Web plumbing shared by the services' HTTP APIs."""
