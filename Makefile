@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 .PHONY: help install uv test test-contracts lint format schemas dev bench clean
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
 
 uv: ## install uv (the one installer and lock of this monorepo) if it is missing
 	@test -x "$(UV)" || python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
@@ -43,9 +43,13 @@ format: install ## apply ruff's fixes and formatting
 schemas: install ## regenerate the committed JSON Schema files from the event models
 	$(PY) -m shared_contracts.schemas
 
-dev: install ## run the catalog API (:8000) and its relay natively against the local RabbitMQ
-	mkdir -p var
-	PATH="$(VENV)/bin:$$PATH" DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) -m honcho -f deploy/Procfile -d $(CURDIR) start
+dev: install var/dev.env ## run the whole system natively (Procfile) against the local RabbitMQ; Ctrl-C stops it
+	set -a && . var/dev.env && set +a && export PATH="$(VENV)/bin:$$PATH" \
+	  && while IFS=: read -r name command; do echo "== $$name"; $$command || exit 1; done < deploy/Procfile.init \
+	  && exec $(PY) -m honcho -f deploy/Procfile -d $(CURDIR) start
+
+var/dev.env:
+	$(PY) deploy/native/make_dev_env.py $@
 
 bench: install ## measure the catalog's speed targets (see tests_e2e/bench)
 	$(PY) -m tests_e2e.bench.catalog

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The one entry point of every Ripple process, in a container and under `make dev` alike.
+#
+#   ripple.sh catalog migrate|api|relay
+#   ripple.sh media migrate|worker
+#   ripple.sh search migrate|api|worker
+#   ripple.sh notifications migrate|api|worker
+#   ripple.sh flower
+#   ripple.sh SERVICE health ROLE     (the container healthcheck of that process)
+#
+# Settings come from the environment (README: configuration). RIPPLE_BIND_HOST is 127.0.0.1
+# natively and 0.0.0.0 in containers; ports follow DESIGN.md §6.
+set -euo pipefail
+
+ROOT="${RIPPLE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+HOST="${RIPPLE_BIND_HOST:-127.0.0.1}"
+service="${1:?usage: ripple.sh SERVICE ROLE}"
+role="${2:-}"
+
+port_of() {
+  case "$1" in
+    catalog) echo "${CATALOG_PORT:-8000}" ;;
+    search) echo "${SEARCH_PORT:-8001}" ;;
+    notifications) echo "${NOTIFICATIONS_PORT:-8002}" ;;
+    *) echo "no API for $1" >&2; exit 2 ;;
+  esac
+}
+
+has_command() {
+  python manage.py help "$1" >/dev/null 2>&1
+}
+
+# In compose, each service's URLs are built here from the host names and its own password
+# (POSTGRES_PASSWORD_<SERVICE>, RABBITMQ_PASSWORD_<SERVICE> from .env); natively they come
+# from the environment or the settings' defaults.
+secret_of() {
+  local var="$1_$(echo "$2" | tr 'a-z-' 'A-Z_')"
+  echo "${!var:?$var must be set (see .env.example)}"
+}
+if [ -n "${RIPPLE_POSTGRES_HOST:-}" ] && [ -z "${DATABASE_URL:-}" ] && [ "$service" != flower ]; then
+  export DATABASE_URL="postgres://$service:$(secret_of POSTGRES_PASSWORD "$service")@$RIPPLE_POSTGRES_HOST:5432/$service"
+fi
+if [ -n "${RIPPLE_RABBITMQ_HOST:-}" ] && [ -z "${BROKER_URL:-}" ]; then
+  export BROKER_URL="amqp://$service:$(secret_of RABBITMQ_PASSWORD "$service")@$RIPPLE_RABBITMQ_HOST:5672/ripple"
+  if [ "$service" = flower ]; then
+    export FLOWER_BROKER_API="http://flower:$(secret_of RABBITMQ_PASSWORD flower)@$RIPPLE_RABBITMQ_HOST:15672/api/"
+  fi
+fi
+
+if [ "$service" = flower ] && [ "$role" = health ]; then
+  exec python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${FLOWER_PORT:-5555}/healthcheck', timeout=5)"
+fi
+if [ "$service" = flower ]; then
+  # One Flower for every worker: it follows the task events of the whole vhost. Never without auth.
+  : "${FLOWER_BASIC_AUTH:?FLOWER_BASIC_AUTH=user:password is required}"
+  export FLOWER_BASIC_AUTH
+  exec celery --broker="${BROKER_URL:?BROKER_URL is required}" flower \
+    --address="$HOST" --port="${FLOWER_PORT:-5555}"
+fi
+
+cd "$ROOT/services/$service"
+case "$role" in
+  migrate)
+    python manage.py migrate --noinput
+    if has_command ensure_admin; then python manage.py ensure_admin; fi
+    if has_command collectstatic; then python manage.py collectstatic --noinput -v0; fi
+    ;;
+  api)
+    exec gunicorn "${service}_site.wsgi:application" \
+      --bind "$HOST:$(port_of "$service")" \
+      --workers "${GUNICORN_WORKERS:-2}" --threads "${GUNICORN_THREADS:-4}" \
+      --timeout "${GUNICORN_TIMEOUT:-60}" --access-logfile - \
+      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" --no-control-socket
+    ;;
+  worker)
+    exec celery -A "${service}_site.celery" worker -n "$service@%h" \
+      --loglevel "${LOG_LEVEL:-INFO}" --concurrency "${WORKER_CONCURRENCY:-2}"
+    ;;
+  relay)
+    exec python manage.py relay_outbox
+    ;;
+  health)
+    case "${3:?usage: ripple.sh SERVICE health ROLE}" in
+      api) exec python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$(port_of "$service")/healthz', timeout=5)" ;;
+      worker) exec celery -A "${service}_site.celery" inspect ping -d "$service@$(hostname)" --timeout 5 ;;
+      relay) exec python manage.py relay_outbox --healthcheck ;;
+      *) echo "no healthcheck for $3" >&2; exit 2 ;;
+    esac
+    ;;
+  *)
+    echo "unknown role '$role' for $service" >&2
+    exit 2
+    ;;
+esac
