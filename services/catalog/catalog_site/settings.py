@@ -131,6 +131,7 @@ OUTBOX = {
     "POLL_INTERVAL": env.float("OUTBOX_POLL_INTERVAL", default=1.0),
     "MAX_BACKOFF": env.float("OUTBOX_MAX_BACKOFF", default=30.0),
     "RETENTION_HOURS": env.int("OUTBOX_RETENTION_HOURS", default=7 * 24),
+    "CLAIM_SECONDS": env.int("OUTBOX_CLAIM_SECONDS", default=60),
     "BACKLOG_WARNING_SECONDS": env.int("OUTBOX_BACKLOG_WARNING_SECONDS", default=60),
 }
 

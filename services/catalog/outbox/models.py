@@ -17,6 +17,10 @@ class OutboxEvent(models.Model):
     body = models.TextField(help_text="The serialised CloudEvent, published byte for byte.")
     created_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(
+        max_length=200, blank=True, default="", db_default="", help_text="The relay publishing it now."
+    )
+    claimed_until = models.DateTimeField(null=True, blank=True, help_text="Another relay may take it after.")
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
 

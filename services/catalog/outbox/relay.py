@@ -1,8 +1,8 @@
 """The relay: publish pending outbox rows with confirms, mark them only once the broker confirmed.
 
-Rows are claimed with `SELECT … FOR UPDATE SKIP LOCKED` inside a transaction that lasts until the
-confirms are in, so several relays can share one PostgreSQL outbox without publishing a row twice
-(in the normal case), and a relay killed mid-batch leaves its rows pending for the next one.
+Rows are claimed with a lease (outbox.claims: `SELECT … FOR UPDATE SKIP LOCKED` in a short
+transaction), so several relays share one outbox without publishing a row twice in the normal
+case, and a relay killed mid-batch leaves its rows to the next one once the lease expires.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import DatabaseError, close_old_connections, transaction
-from django.db.models import F
+from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
+from outbox import claims
 from outbox.models import OutboxEvent, RelayHeartbeat
 from outbox.wakeup import PollWakeup
 from shared_contracts.messaging.publisher import ConfirmingPublisher, OutgoingMessage
@@ -39,6 +39,7 @@ class RelaySettings:
     poll_interval: float = 1.0
     max_backoff: float = 30.0
     retention: timedelta = timedelta(days=7)
+    lease: timedelta = timedelta(seconds=60)
 
 
 class OutboxRelay:
@@ -61,44 +62,46 @@ class OutboxRelay:
         self._last_heartbeat = 0.0
         self._last_prune = 0.0
         self._broker_error = ""
+        self._in_flight: tuple[list, object] | None = None
 
     def relay_batch(self) -> int:
-        """Claim up to one batch of pending rows, publish them, mark the confirmed ones; return the count."""
-        with transaction.atomic():
-            rows = list(
-                OutboxEvent.objects.select_for_update(skip_locked=True)
-                .filter(published_at__isnull=True)
-                .order_by("id")
-                .values_list("id", "event_id", "event_type", "routing_key", "body", "correlation_id")[
-                    : self.settings.batch_size
-                ]
-            )
-            if not rows:
-                return 0
+        """Claim and send one batch, then settle the batch sent before it; return how many were claimed.
+
+        Two batches are in flight at most: the broker confirms batch k while this process claims
+        and writes batch k+1, which is what makes confirmed publishing nearly as fast as plain.
+        """
+        rows = claims.claim(self.relay_id, self.settings.batch_size, self.settings.lease)
+        sent = None
+        if rows:
             messages = [
                 OutgoingMessage(str(event_id), key, body, event_type, correlation_id or None)
                 for _, event_id, event_type, key, body, correlation_id in rows
             ]
-            result = self.publisher.publish_batch(messages)
-            pk_by_event = {str(event_id): pk for pk, event_id, *_ in rows}
-            confirmed = [pk_by_event[event_id] for event_id in result.confirmed]
-            if confirmed:
-                OutboxEvent.objects.filter(pk__in=confirmed).update(
-                    published_at=timezone.now(), attempts=F("attempts") + 1
-                )
-            for event_id, reason in result.failed.items():
-                log.error("event %s was not published: %s", event_id, reason)
-                OutboxEvent.objects.filter(pk=pk_by_event[event_id]).update(
-                    attempts=F("attempts") + 1, last_error=reason[:2000]
-                )
-        self.published_total += len(confirmed)
+            sent = (rows, self.publisher.send(messages))
+        self.flush()
+        self._in_flight = sent
         return len(rows)
+
+    def flush(self) -> None:
+        """Wait for the confirms of the batch in flight and record the outcome of each row."""
+        if self._in_flight is None:
+            return
+        rows, batch = self._in_flight
+        self._in_flight = None
+        self.publisher.settle(batch)
+        pk_by_event = {str(event_id): pk for pk, event_id, *_ in rows}
+        claims.mark_published([pk_by_event[event_id] for event_id in batch.confirmed])
+        for event_id, reason in batch.failed.items():
+            log.error("event %s was not published: %s", event_id, reason)
+        claims.mark_failed({pk_by_event[event_id]: reason for event_id, reason in batch.failed.items()})
+        self.published_total += len(batch.confirmed)
 
     def drain(self) -> int:
         """Publish until nothing is pending (used by `relay_outbox --once` and tests)."""
         total = 0
         while not self.stop.is_set() and (count := self.relay_batch()):
             total += count
+        self.flush()
         return total
 
     def run(self) -> None:
@@ -113,12 +116,15 @@ class OutboxRelay:
                     self._broker_error, backoff = "", 0.5
                     self._heartbeat(force=True)
                 count = self.relay_batch()
-                self.publisher.heartbeat_check()
-                self._housekeeping()
                 if count < self.settings.batch_size:
+                    self.flush()
+                    self.publisher.heartbeat_check()
+                    self._housekeeping()
                     self.wakeup.wait(self.settings.poll_interval)
             except self.publisher.recoverable_errors as exc:
+                self._in_flight = None
                 self.publisher.close()
+                self._release_claims()
                 self._broker_error = f"broker unreachable: {exc}"
                 log.warning("%s; retrying in %.1fs", self._broker_error, backoff)
                 self._heartbeat(force=True)
@@ -133,6 +139,13 @@ class OutboxRelay:
         self.wakeup.close()
         self._heartbeat(force=True)
         log.info("relay %s stopped after publishing %d events", self.relay_id, self.published_total)
+
+    def _release_claims(self) -> None:
+        """Free the rows this relay claimed but could not get confirmed."""
+        try:
+            claims.release(self.relay_id)
+        except DatabaseError:
+            log.warning("could not release claims; they expire after the lease", exc_info=True)
 
     def _housekeeping(self) -> None:
         """Write the heartbeat and prune old rows, each on its own schedule."""

@@ -53,6 +53,12 @@ class ProductViewSet(OutboxDeleteMixin, viewsets.ModelViewSet):
     ordering_fields = ["id", "sku", "name", "price", "created_at", "updated_at"]
     search_fields = ["sku", "name", "description"]
 
+    def get_queryset(self):
+        """Reads fetch category and media up front; a delete needs neither (the Collector loads its rows)."""
+        if self.action == "destroy":
+            return Product.objects.all()
+        return super().get_queryset()
+
     @extend_schema(request=BulkDeleteSerializer, responses={200: dict})
     @action(
         detail=False,

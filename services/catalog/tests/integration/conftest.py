@@ -34,6 +34,7 @@ def relay_factory(fresh_vhost, tmp_path):
             "DJANGO_DEBUG": "0",
             "OUTBOX_POLL_INTERVAL": "0.2",
             "OUTBOX_MAX_BACKOFF": "0.5",
+            "OUTBOX_CLAIM_SECONDS": "3",
             **overrides,
         }
         relay = ManagedProcess(

@@ -12,7 +12,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from kombu import Connection, Exchange, Producer
+import amqp
+from kombu import Connection, Exchange
 
 from shared_contracts.events import CONTENT_TYPE
 from shared_contracts.topology import declare_topology, events_exchange
@@ -33,10 +34,11 @@ class OutgoingMessage:
 
 @dataclass
 class BatchResult:
-    """Which messages of a batch the broker confirmed, and why the others failed."""
+    """Which messages of a batch the broker confirmed, why the others failed, how many are open."""
 
     confirmed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    outstanding: int = 0
 
 
 class ConfirmTimeout(ConnectionError):
@@ -64,11 +66,10 @@ class ConfirmingPublisher:
         self.heartbeat = heartbeat
         self.declare = declare
         self._connection: Connection | None = None
-        self._producer: Producer | None = None
+        self._channel = None
         self._next_tag = 0
-        self._pending: dict[int, str] = {}
+        self._pending: dict[int, tuple[str, BatchResult]] = {}
         self._returned: dict[str, str] = {}
-        self._result = BatchResult()
 
     @property
     def connected(self) -> bool:
@@ -99,13 +100,14 @@ class ConfirmingPublisher:
         channel.events["basic_nack"].add(self._on_nack)
         channel.events["basic_return"].add(self._on_return)
         self._connection = conn
-        self._producer = Producer(channel, exchange=self.exchange)
+        self._channel = channel
         self._next_tag = 0
         self._pending.clear()
 
     def close(self) -> None:
         """Close the connection, ignoring errors from one that is already dead."""
-        conn, self._connection, self._producer = self._connection, None, None
+        conn, self._connection, self._channel = self._connection, None, None
+        self._fail_pending("the connection closed before the broker confirmed")
         if conn is not None:
             try:
                 conn.release()
@@ -119,61 +121,75 @@ class ConfirmingPublisher:
 
     def publish_batch(self, messages: list[OutgoingMessage]) -> BatchResult:
         """Publish persistent messages back to back, then wait until the broker confirmed each one."""
+        return self.settle(self.send(messages))
+
+    def send(self, messages: list[OutgoingMessage]) -> BatchResult:
+        """Write a batch to the channel without waiting; `settle()` it later.
+
+        Sending batch k+1 before settling batch k keeps the broker busy while the caller does
+        its own work (the relay claims and marks rows meanwhile): confirms are pipelined.
+        """
         if not self.connected:
             self.connect()
-        self._result = BatchResult()
-        self._returned.clear()
+        batch = BatchResult(outstanding=len(messages))
+        channel, exchange, now = self._channel, self.exchange.name, int(time.time())
         for message in messages:
             self._next_tag += 1
-            self._pending[self._next_tag] = message.message_id
-            self._producer.publish(
-                message.body,
+            self._pending[self._next_tag] = (message.message_id, batch)
+            # Straight to py-amqp with a ready message: kombu's Producer.publish adds ~10 µs a
+            # message of header and serializer handling that these pre-serialised events skip.
+            channel.basic_publish(
+                amqp.Message(
+                    message.body.encode(),
+                    content_type=CONTENT_TYPE,
+                    content_encoding="utf-8",
+                    delivery_mode=2,
+                    message_id=message.message_id,
+                    correlation_id=message.correlation_id,
+                    type=message.event_type,
+                    timestamp=now,
+                ),
+                exchange=exchange,
                 routing_key=message.routing_key,
-                content_type=CONTENT_TYPE,
-                content_encoding="utf-8",
-                delivery_mode=2,
                 mandatory=True,
-                retry=False,
-                message_id=message.message_id,
-                correlation_id=message.correlation_id,
-                type=message.event_type,
-                timestamp=int(time.time()),
             )
-        self._await_confirms()
-        return self._result
+        return batch
 
-    def _await_confirms(self) -> None:
-        """Read acks and nacks from the broker until every delivery tag is settled."""
+    def settle(self, batch: BatchResult) -> BatchResult:
+        """Read acks and nacks until every message of the batch is confirmed or failed."""
         deadline = time.monotonic() + self.confirm_timeout
-        while self._pending:
+        while batch.outstanding:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self._fail_pending("no confirm from the broker in time")
                 self.close()
-                raise ConfirmTimeout(f"{len(self._result.failed)} messages unconfirmed")
+                raise ConfirmTimeout(f"{len(batch.failed)} messages unconfirmed")
             try:
                 self._connection.drain_events(timeout=remaining)
             except TimeoutError:
                 continue
+        return batch
 
     def _settle(self, delivery_tag: int, multiple: bool, failure: str | None) -> None:
-        """Move the delivery tag (or every tag up to it) from pending to confirmed or failed."""
+        """Move the delivery tag (or every tag up to it) from pending to its batch's result."""
         if multiple:  # pending is ordered by tag, so the settled ones are at its front
             tags = list(itertools.takewhile(lambda tag: tag <= delivery_tag, self._pending))
         else:
             tags = [delivery_tag] if delivery_tag in self._pending else []
         for tag in tags:
-            message_id = self._pending.pop(tag)
+            message_id, batch = self._pending.pop(tag)
+            batch.outstanding -= 1
             reason = failure or self._returned.pop(message_id, None)
             if reason:
-                self._result.failed[message_id] = reason
+                batch.failed[message_id] = reason
             else:
-                self._result.confirmed.append(message_id)
+                batch.confirmed.append(message_id)
 
     def _fail_pending(self, reason: str) -> None:
-        """Mark every unsettled message of the batch as failed."""
-        for message_id in self._pending.values():
-            self._result.failed[message_id] = reason
+        """Mark every unsettled message, of every batch in flight, as failed."""
+        for message_id, batch in self._pending.values():
+            batch.failed[message_id] = reason
+            batch.outstanding -= 1
         self._pending.clear()
 
     def _on_ack(self, delivery_tag: int, multiple: bool) -> None:

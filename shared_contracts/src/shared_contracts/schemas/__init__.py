@@ -10,13 +10,13 @@ import json
 from importlib import resources
 from typing import Any
 
-from shared_contracts.events import EVENT_MODELS, CloudEvent, schema_urn
+from shared_contracts.events import ENVELOPES, EVENT_MODELS, schema_urn
 
 
 def schema_for(event_type: str) -> dict[str, Any]:
     """Generate the JSON Schema of a whole envelope carrying one event type's data."""
     model = EVENT_MODELS[event_type]
-    schema = CloudEvent[model].model_json_schema(mode="serialization")
+    schema = ENVELOPES[model].model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = schema_urn(event_type)
     schema["title"] = event_type

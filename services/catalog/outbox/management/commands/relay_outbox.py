@@ -51,6 +51,7 @@ class Command(BaseCommand):
             poll_interval=config["POLL_INTERVAL"],
             max_backoff=config["MAX_BACKOFF"],
             retention=timedelta(hours=config["RETENTION_HOURS"]),
+            lease=timedelta(seconds=config["CLAIM_SECONDS"]),
         )
         publisher = ConfirmingPublisher(settings.BROKER_URL)
         if options["once"]:

@@ -1,0 +1,1 @@
+"""Benchmarks that measure Ripple's speed targets against real processes (`make bench`)."""
