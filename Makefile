@@ -8,9 +8,12 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 SERVICES := catalog media search notifications
+# Where native runs keep their SQLite files, media and generated dev secrets.
+RIPPLE_VAR_DIR ?= $(CURDIR)/var
+DEV_ENV := $(RIPPLE_VAR_DIR)/dev.env
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install uv test test-contracts lint format schemas dev bench clean
+.PHONY: help install uv test test-contracts lint format schemas dev up down logs e2e bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -21,10 +24,13 @@ uv: ## install uv (the one installer and lock of this monorepo) if it is missing
 install: uv ## build .venv with every package of the workspace, exactly as uv.lock pins them
 	"$(UV)" sync --frozen --all-packages --python $(PYTHON_VERSION)
 
-test: install test-contracts $(SERVICES:%=test-%) ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1)
+test: install test-contracts $(SERVICES:%=test-%) test-deploy ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1)
 
 test-contracts: ## shared_contracts: schemas, golden events, topology, publisher
 	cd shared_contracts && $(PY) -m pytest -q
+
+test-deploy: install ## the checks of what CI cannot run: compose, Dockerfile, k8s, definitions, native runner
+	$(PY) -m pytest -q tests_e2e/test_deploy.py
 
 # test-catalog, test-media, test-search, test-notifications: unit tests on SQLite (the embedded
 # default), then unit and integration tests on PostgreSQL with the real RabbitMQ.
@@ -40,19 +46,34 @@ format: install ## apply ruff's fixes and formatting
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-schemas: install ## regenerate the committed JSON Schema files from the event models
+schemas: install ## regenerate the committed JSON Schema files and RabbitMQ definitions from the contracts
 	$(PY) -m shared_contracts.schemas
+	$(PY) -m shared_contracts.rabbitmq_definitions deploy/rabbitmq/definitions.json
 
-dev: install var/dev.env ## run the whole system natively (Procfile) against the local RabbitMQ; Ctrl-C stops it
-	set -a && . var/dev.env && set +a && export PATH="$(VENV)/bin:$$PATH" \
+dev: install $(DEV_ENV) ## run the whole system natively (deploy/Procfile) against the local RabbitMQ; Ctrl-C stops it
+	set -a && . $(DEV_ENV) && set +a && export PATH="$(VENV)/bin:$$PATH" RIPPLE_VAR_DIR="$(RIPPLE_VAR_DIR)" \
 	  && while IFS=: read -r name command; do echo "== $$name"; $$command || exit 1; done < deploy/Procfile.init \
 	  && exec $(PY) -m honcho -f deploy/Procfile -d $(CURDIR) start
 
-var/dev.env:
+$(DEV_ENV):
 	$(PY) deploy/native/make_dev_env.py $@
 
-bench: install ## measure the catalog's speed targets (see tests_e2e/bench)
+up: ## docker compose up: the whole system in containers (build, then follow the logs)
+	docker compose up --build --wait
+	@echo "catalog http://127.0.0.1:8000/api/docs/  flower http://127.0.0.1:5555  mailpit http://127.0.0.1:8025"
+
+down: ## stop the containers (add V=1 to also delete their volumes)
+	docker compose down $(if $(V),--volumes,)
+
+logs: ## follow the containers' logs
+	docker compose logs --follow --tail 100
+
+e2e: install ## the whole system as real processes: `make dev`'s walkthrough, deploy checks
+	$(PY) -m pytest -q tests_e2e
+
+bench: install ## measure the speed targets: the catalog, then each consumer draining 10,000 events
 	$(PY) -m tests_e2e.bench.catalog
+	$(PY) -m tests_e2e.bench.consumers
 
 clean: ## remove the virtual environment and local data
 	rm -rf $(VENV) var

@@ -30,20 +30,25 @@ has_command() {
   python manage.py help "$1" >/dev/null 2>&1
 }
 
-# In compose, each service's URLs are built here from the host names and its own password
+# In compose and k8s, each service's URLs are built here from the host names and its own password
 # (POSTGRES_PASSWORD_<SERVICE>, RABBITMQ_PASSWORD_<SERVICE> from .env); natively they come
 # from the environment or the settings' defaults.
 secret_of() {
-  local var="$1_$(echo "$2" | tr 'a-z-' 'A-Z_')"
+  local var
+  var="$1_$(echo "$2" | tr 'a-z-' 'A-Z_')"
   echo "${!var:?$var must be set (see .env.example)}"
 }
+# Assign, then export: `export X="$(secret_of ...)"` would hide a missing password from `set -e`.
 if [ -n "${RIPPLE_POSTGRES_HOST:-}" ] && [ -z "${DATABASE_URL:-}" ] && [ "$service" != flower ]; then
-  export DATABASE_URL="postgres://$service:$(secret_of POSTGRES_PASSWORD "$service")@$RIPPLE_POSTGRES_HOST:5432/$service"
+  DATABASE_URL="postgres://$service:$(secret_of POSTGRES_PASSWORD "$service")@$RIPPLE_POSTGRES_HOST:5432/$service"
+  export DATABASE_URL
 fi
 if [ -n "${RIPPLE_RABBITMQ_HOST:-}" ] && [ -z "${BROKER_URL:-}" ]; then
-  export BROKER_URL="amqp://$service:$(secret_of RABBITMQ_PASSWORD "$service")@$RIPPLE_RABBITMQ_HOST:5672/ripple"
+  BROKER_URL="amqp://$service:$(secret_of RABBITMQ_PASSWORD "$service")@$RIPPLE_RABBITMQ_HOST:5672/ripple"
+  export BROKER_URL
   if [ "$service" = flower ]; then
-    export FLOWER_BROKER_API="http://flower:$(secret_of RABBITMQ_PASSWORD flower)@$RIPPLE_RABBITMQ_HOST:15672/api/"
+    FLOWER_BROKER_API="http://flower:$(secret_of RABBITMQ_PASSWORD flower)@$RIPPLE_RABBITMQ_HOST:15672/api/"
+    export FLOWER_BROKER_API
   fi
 fi
 
@@ -82,7 +87,7 @@ case "$role" in
   health)
     case "${3:?usage: ripple.sh SERVICE health ROLE}" in
       api) exec python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$(port_of "$service")/healthz', timeout=5)" ;;
-      worker) exec celery -A "${service}_site.celery" inspect ping -d "$service@$(hostname)" --timeout 5 ;;
+      worker) exec celery -A "${service}_site.celery" inspect ping -d "$service@$(uname -n)" --timeout 5 ;;
       relay) exec python manage.py relay_outbox --healthcheck ;;
       *) echo "no healthcheck for $3" >&2; exit 2 ;;
     esac

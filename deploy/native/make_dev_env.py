@@ -8,18 +8,15 @@ from pathlib import Path
 
 
 def dev_env() -> str:
-    """The environment of the native runner, with fresh secrets and the local defaults of DESIGN §6."""
+    """The secrets of the native runner, fresh and random (everything else has a local default)."""
     values = {
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
         "RIPPLE_ADMIN_USER": "admin",
         "RIPPLE_ADMIN_PASSWORD": secrets.token_urlsafe(12),
         "RIPPLE_ADMIN_TOKEN": secrets.token_hex(20),
         "FLOWER_BASIC_AUTH": f"admin:{secrets.token_urlsafe(12)}",
-        "BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
-        "NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK": "1",
-        "SERVE_MEDIA": "1",
     }
-    lines = ["# Written by `make dev` once; delete it to get new secrets. Never commit it."]
+    lines = ["# Written by `make dev` once: its secrets. Delete it to get new ones. Never commit it."]
     return "\n".join(lines + [f"{key}={value}" for key, value in values.items()]) + "\n"
 
 

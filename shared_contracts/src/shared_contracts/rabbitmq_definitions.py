@@ -1,7 +1,7 @@
 """Render deploy/rabbitmq/definitions.json from the topology: vhost, users, permissions, exchanges, queues.
 
 `python -m shared_contracts.rabbitmq_definitions PATH` writes it; `--check` fails on drift (CI runs
-it through a test). Users carry no password here: deploy/rabbitmq/set-passwords.sh sets them from
+it through a test). Users carry no password here: deploy/rabbitmq/start.sh sets them from
 the environment when the broker starts, so no password is ever committed.
 """
 
@@ -50,7 +50,7 @@ def _queue(queue: Queue) -> dict[str, Any]:
 
 def _bindings(queue: Queue) -> list[dict[str, Any]]:
     """The queue's bindings."""
-    pairs = [(b.exchange.name, b.routing_key) for b in queue.bindings] or [
+    pairs = sorted((b.exchange.name, b.routing_key) for b in queue.bindings) or [
         (queue.exchange.name, queue.routing_key)
     ]
     return [
@@ -155,7 +155,7 @@ def main(argv: list[str]) -> int:
     path = Path(next(arg for arg in argv if not arg.startswith("--")))
     if check:
         if not path.exists() or path.read_text() != render():
-            print(f"{path} is out of date: run `make definitions`")
+            print(f"{path} is out of date: run `make schemas`")
             return 1
         return 0
     path.write_text(render())
