@@ -77,14 +77,21 @@ def _compose_problems(services: dict[str, dict]) -> list[str]:
     return problems
 
 
-def _procfile_problems(commands: dict[str, list[str]], procfiles: dict[str, str]) -> list[str]:
-    """Each compose process is exactly one Procfile line `name: ripple.sh <same args>`, and vice versa."""
+def _procfile_problems(
+    commands: dict[str, list[str]], procfiles: dict[str, str], infrastructure: set[str]
+) -> list[str]:
+    """Each compose process is exactly one Procfile line `name: ripple.sh <same args>`, and vice versa.
+
+    A Procfile line named after a compose infrastructure service (mailpit) is its native stand-in.
+    """
     problems, seen = [], {}
     for file, text in procfiles.items():
         for name, argv in parse_procfile(text):
             if name in seen:
                 problems.append(f"{file} {name}: listed again (first in {seen[name]})")
             seen[name] = file
+            if name in infrastructure:
+                continue
             if name not in commands:
                 problems.append(f"{file} {name}: no compose service of that name")
             elif argv != [RIPPLE_SH, *commands[name]]:
@@ -141,7 +148,12 @@ def runner_mismatches(
     entrypoint = dockerfile_entrypoint(dockerfile)
     if entrypoint != [IMAGE_RIPPLE_SH]:
         problems.append(f"Dockerfile: ENTRYPOINT is {entrypoint}, not [{IMAGE_RIPPLE_SH!r}]")
-    return problems + _procfile_problems(commands, procfiles) + _k8s_problems(commands, manifests)
+    infrastructure = set(compose.get("services") or {}) - set(services)
+    return (
+        problems
+        + _procfile_problems(commands, procfiles, infrastructure)
+        + _k8s_problems(commands, manifests)
+    )
 
 
 def kustomization_problems(folder: Path, env_example: Path) -> list[str]:

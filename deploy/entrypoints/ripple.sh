@@ -44,10 +44,13 @@ if [ -n "${RIPPLE_POSTGRES_HOST:-}" ] && [ -z "${DATABASE_URL:-}" ] && [ "$servi
   export DATABASE_URL
 fi
 if [ -n "${RIPPLE_RABBITMQ_HOST:-}" ] && [ -z "${BROKER_URL:-}" ]; then
-  BROKER_URL="amqp://$service:$(secret_of RABBITMQ_PASSWORD "$service")@$RIPPLE_RABBITMQ_HOST:5672/ripple"
+  # Users and vhost as deploy/rabbitmq/definitions.json declares them (a prefix lets tests
+  # import those definitions into a shared broker).
+  user="${RIPPLE_RABBITMQ_USER_PREFIX:-}$service"
+  BROKER_URL="amqp://$user:$(secret_of RABBITMQ_PASSWORD "$service")@$RIPPLE_RABBITMQ_HOST:${RIPPLE_RABBITMQ_PORT:-5672}/${RIPPLE_RABBITMQ_VHOST:-ripple}"
   export BROKER_URL
-  if [ "$service" = flower ]; then
-    FLOWER_BROKER_API="http://flower:$(secret_of RABBITMQ_PASSWORD flower)@$RIPPLE_RABBITMQ_HOST:15672/api/"
+  if [ "$service" = flower ] && [ -n "${RIPPLE_RABBITMQ_MANAGEMENT_PORT:-}" ]; then
+    FLOWER_BROKER_API="http://$user:$(secret_of RABBITMQ_PASSWORD flower)@$RIPPLE_RABBITMQ_HOST:$RIPPLE_RABBITMQ_MANAGEMENT_PORT/api/"
     export FLOWER_BROKER_API
   fi
 fi
@@ -59,7 +62,7 @@ if [ "$service" = flower ]; then
   # One Flower for every worker: it follows the task events of the whole vhost. Never without auth.
   : "${FLOWER_BASIC_AUTH:?FLOWER_BASIC_AUTH=user:password is required}"
   export FLOWER_BASIC_AUTH
-  exec celery --broker="${BROKER_URL:?BROKER_URL is required}" flower \
+  exec celery --broker="${BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//}" flower \
     --address="$HOST" --port="${FLOWER_PORT:-5555}"
 fi
 

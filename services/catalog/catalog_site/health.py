@@ -9,27 +9,13 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from kombu import Connection
 
 from outbox.models import OutboxEvent, RelayHeartbeat
+from shared_contracts.web.health import broker_check, database_unavailable, healthz
+
+__all__ = ["healthz", "readyz"]
 
 RELAY_STALE_AFTER = timedelta(seconds=30)
-
-
-@never_cache
-def healthz(request):
-    """Alive: the process serves requests."""
-    return JsonResponse({"status": "ok"})
-
-
-def _broker_check() -> dict:
-    """Can this process open an AMQP connection right now?"""
-    try:
-        with Connection(settings.BROKER_URL, connect_timeout=1) as conn:
-            conn.ensure_connection(max_retries=1, timeout=1)
-        return {"ok": True}
-    except Exception as exc:  # any failure to connect is the answer, not a crash
-        return {"ok": False, "error": str(exc)[:300]}
 
 
 def _outbox_check() -> dict:
@@ -62,11 +48,8 @@ def readyz(request):
             cursor.execute("SELECT 1")
         outbox = _outbox_check()
     except DatabaseError as exc:
-        return JsonResponse(
-            {"status": "unavailable", "database": {"ok": False, "error": str(exc)[:300]}},
-            status=503,
-        )
-    broker = _broker_check()
+        return database_unavailable(exc)
+    broker = broker_check(settings.BROKER_URL)
     relays_ok = any(r["broker_connected"] for r in outbox["relays"])
     healthy = broker["ok"] and outbox["ok"] and relays_ok
     return JsonResponse(

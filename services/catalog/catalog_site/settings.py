@@ -100,7 +100,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "catalog.api.pagination.BoundedPageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "shared_contracts.web.pagination.BoundedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

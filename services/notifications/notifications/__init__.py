@@ -1,1 +1,1 @@
-"""The notifications app: subscriptions, signed webhooks, e-mail and the delivery log."""
+"""The notifications app: subscriptions, signed webhooks and e-mail for catalog events, and their log."""

@@ -1,1 +1,1 @@
-"""The notifications service's Django project (settings, URLs) and Celery app (`celery -A notifications_site.celery`)."""
+"""The notifications service's Django project (settings, URLs) and its Celery app (`.celery`)."""

@@ -7,12 +7,9 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
 from search.models import SearchDocument
+from shared_contracts.web.health import database_unavailable, healthz
 
-
-@never_cache
-def healthz(request):
-    """Alive: the process serves requests."""
-    return JsonResponse({"status": "ok"})
+__all__ = ["healthz", "readyz"]
 
 
 @never_cache
@@ -21,7 +18,5 @@ def readyz(request):
     try:
         SearchDocument.objects.exists()
     except DatabaseError as exc:
-        return JsonResponse(
-            {"status": "unavailable", "database": {"ok": False, "error": str(exc)[:300]}}, status=503
-        )
+        return database_unavailable(exc)
     return JsonResponse({"status": "ok", "database": {"ok": True}})

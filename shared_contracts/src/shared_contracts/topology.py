@@ -47,10 +47,18 @@ class Subscription:
         }
 
     def event_queue(self) -> Queue:
-        """The kombu declaration of the event queue with one binding per routing key."""
+        """The event queue: one binding per routing key, plus the redrive binding.
+
+        Redriven events come back through the dead-letter exchange with the queue's own name as
+        routing key, so they reach this service only (and a service user needs no rights on
+        the default exchange, which would let it write into any queue).
+        """
         return Queue(
             self.queue_name,
-            bindings=[binding(events_exchange, routing_key=key) for key in self.binding_keys],
+            bindings=[
+                *(binding(events_exchange, routing_key=key) for key in self.binding_keys),
+                binding(dead_letter_exchange, routing_key=self.queue_name),
+            ],
             durable=True,
             queue_arguments=self.queue_arguments(),
         )

@@ -9,23 +9,11 @@ from rest_framework import serializers
 
 from catalog.api.filters import ProductFilter
 from catalog.models import Category, Product, ProductMedia
+from shared_contracts.web.serializers import RejectUnknownFieldsMixin
 
 MAX_FILE_NAME = 150
 # Stored as "<12 hex>-<name>", which must fit a file system's 255-byte limit for one name.
 MAX_FILE_NAME_BYTES = 240
-
-
-class RejectUnknownFieldsMixin:
-    """Answer 400 when the body names a field the serializer does not have."""
-
-    def to_internal_value(self, data):
-        """Reject keys that are not writable fields of this serializer."""
-        if hasattr(data, "keys"):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(set(data.keys()) - writable)
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 class StrictModelSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):

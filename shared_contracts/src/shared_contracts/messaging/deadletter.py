@@ -123,8 +123,8 @@ def peek(broker_url: str, sub: Subscription, limit: int = 1000) -> list[DeadLett
 def redrive(broker_url: str, sub: Subscription, event_ids: set[str] | None = None) -> int:
     """Send dead-lettered events (all, or those with the given ids) back to this service's queue only.
 
-    Each goes through the default exchange straight to the service's event queue, so no other
-    service sees it again; a message is removed from the dead-letter queue only once the broker
+    Each goes through the dead-letter exchange to the service's event queue (its redrive binding),
+    so no other service sees it again; a message is removed from the dead-letter queue only once the broker
     confirmed its republished events.
     """
     moved = 0
@@ -144,7 +144,7 @@ def redrive(broker_url: str, sub: Subscription, event_ids: set[str] | None = Non
             for letter in letters:
                 producer.publish(
                     letter.body,
-                    exchange="",
+                    exchange=dead_letter_exchange,
                     routing_key=sub.queue_name,
                     content_type=CONTENT_TYPE,
                     content_encoding="utf-8",

@@ -62,6 +62,15 @@ class ManagedProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
+    def interrupt(self, timeout: float = 30.0) -> int:
+        """Ctrl-C, as a terminal sends it: SIGINT to the whole process group; return the exit code."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGINT)
+        try:
+            return self.process.wait(timeout=timeout)
+        finally:
+            self.stop()
+
     def stop(self, timeout: float = 20.0) -> int:
         """SIGTERM, wait for a clean exit, kill if it hangs; return the exit code."""
         if self.process.poll() is None:

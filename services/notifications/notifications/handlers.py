@@ -1,0 +1,93 @@
+"""Turn catalog events into deliveries: one per matching webhook endpoint and e-mail recipient.
+
+Runs inside the runtime's transaction, together with the inbox insert. The delivery ids are
+derived from the event and the subscriber, and a unique constraint backs them, so an event seen
+twice never creates a second delivery. Tasks are sent only after the transaction committed: one
+per subscriber for the first attempts of the batch (see notifications.tasks).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+
+from notifications.models import Delivery, EmailRecipient, WebhookEndpoint
+from shared_contracts.events import CategoryDeletedV1, CloudEvent, ProductDeletedV1
+
+log = logging.getLogger(__name__)
+DELIVERY_NAMESPACE = uuid.UUID("5b0f6f0e-2d0a-4c55-9a53-6c1c1f1e7a11")
+
+
+def delivery_id(event_id: uuid.UUID, channel: str, subscriber_id: int) -> uuid.UUID:
+    """The one id a delivery of this event to this subscriber can have."""
+    return uuid.uuid5(DELIVERY_NAMESPACE, f"{event_id}/{channel}/{subscriber_id}")
+
+
+def plan_deliveries(events: Iterable[CloudEvent]) -> list[Delivery]:
+    """A Delivery for every (event, active subscriber that wants its type) pair."""
+    endpoints = list(WebhookEndpoint.objects.filter(is_active=True).only("id", "url", "event_types"))
+    recipients = list(EmailRecipient.objects.filter(is_active=True).only("id", "email", "event_types"))
+    planned = []
+    for event in events:
+        payload = event.to_json()
+        common = {"event_id": event.id, "event_type": event.type, "payload": payload}
+        for endpoint in endpoints:
+            if endpoint.wants(event.type):
+                planned.append(
+                    Delivery(
+                        id=delivery_id(event.id, Delivery.Channel.WEBHOOK, endpoint.pk),
+                        channel=Delivery.Channel.WEBHOOK,
+                        endpoint=endpoint,
+                        **common,
+                    )
+                )
+        for recipient in recipients:
+            if recipient.wants(event.type):
+                planned.append(
+                    Delivery(
+                        id=delivery_id(event.id, Delivery.Channel.EMAIL, recipient.pk),
+                        channel=Delivery.Channel.EMAIL,
+                        recipient=recipient,
+                        **common,
+                    )
+                )
+    return planned
+
+
+def fan_out(events: list[CloudEvent]) -> None:
+    """Record the deliveries of a batch of events and send their tasks once the batch commits."""
+    planned = plan_deliveries(events)
+    if not planned:
+        return
+    Delivery.objects.bulk_create(planned, ignore_conflicts=True, batch_size=500)
+    by_subscriber = defaultdict(list)
+    for delivery in planned:
+        subscriber_id = delivery.endpoint_id or delivery.recipient_id
+        by_subscriber[delivery.channel, subscriber_id].append(str(delivery.pk))
+    batches = [(channel, ids) for (channel, _), ids in by_subscriber.items()]
+    transaction.on_commit(lambda: enqueue_batches(batches), robust=True)
+
+
+def enqueue_batches(batches: list[tuple[str, list[str]]]) -> None:
+    """One first-attempt task per subscriber and chunk; a delivery already done is skipped by it."""
+    from notifications.tasks import deliver_batch
+
+    size = settings.NOTIFICATIONS_BATCH_SIZE
+    for channel, ids in batches:
+        for start in range(0, len(ids), size):
+            deliver_batch.apply_async(args=[channel, ids[start : start + size]])
+
+
+def notify_product_deleted(events: list[CloudEvent[ProductDeletedV1]]) -> None:
+    """Tell subscribers that products were deleted."""
+    fan_out(events)
+
+
+def notify_category_deleted(events: list[CloudEvent[CategoryDeletedV1]]) -> None:
+    """Tell subscribers that categories were deleted."""
+    fan_out(events)

@@ -1,0 +1,16 @@
+"""Everything the notifications service subscribes to, in one place."""
+
+from django.conf import settings
+
+from shared_contracts.messaging.service import EventService, RetryPolicy
+
+SERVICE = EventService(
+    name="notifications",
+    handlers={
+        "catalog.product.deleted.v1": "notifications.handlers.notify_product_deleted",
+        "catalog.category.deleted.v1": "notifications.handlers.notify_category_deleted",
+    },
+    retry=RetryPolicy(**settings.EVENT_RETRY),
+)
+
+SUBSCRIBABLE_EVENT_TYPES: tuple[str, ...] = tuple(SERVICE.handlers)

@@ -1,0 +1,18 @@
+"""URLs of the notifications service: the API, the admin and the health endpoints."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from notifications_site import health
+
+urlpatterns = [
+    path("api/v1/", include("notifications.api.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+]
+
+handler400 = "shared_contracts.web.errors.bad_request"
+handler403 = "shared_contracts.web.errors.permission_denied"
+handler404 = "shared_contracts.web.errors.not_found"
+handler500 = "shared_contracts.web.errors.server_error"

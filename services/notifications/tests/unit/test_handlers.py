@@ -1,0 +1,113 @@
+"""Events become one delivery per matching subscriber, once, whatever the redeliveries."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.handlers import fan_out
+from notifications.models import Delivery, EmailRecipient, WebhookEndpoint
+from notifications.service import SERVICE
+from shared_contracts.messaging.tasks import process
+from tests.conftest import category_deleted, product_deleted
+
+pytestmark = pytest.mark.django_db
+
+PRODUCT = "catalog.product.deleted.v1"
+CATEGORY = "catalog.category.deleted.v1"
+
+
+@pytest.fixture
+def subscribers(receiver):
+    """Endpoints and recipients with different interests, one of each switched off."""
+    return {
+        "all": WebhookEndpoint.objects.create(url=receiver.url("/all")),
+        "categories": WebhookEndpoint.objects.create(url=receiver.url("/cat"), event_types=[CATEGORY]),
+        "off": WebhookEndpoint.objects.create(url=receiver.url("/off"), is_active=False),
+        "ops": EmailRecipient.objects.create(email="ops@example.com", event_types=[PRODUCT]),
+        "quiet": EmailRecipient.objects.create(email="quiet@example.com", is_active=False),
+    }
+
+
+def test_each_matching_active_subscriber_gets_one_delivery(subscribers, django_capture_on_commit_callbacks):
+    product, category = product_deleted(), category_deleted()
+    with django_capture_on_commit_callbacks() as callbacks:
+        process(SERVICE, PRODUCT, [product])
+        process(SERVICE, CATEGORY, [category])
+
+    got = {(d.event_id, d.endpoint_id or d.recipient_id, d.channel) for d in Delivery.objects.all()}
+    assert got == {
+        (product.id, subscribers["all"].pk, "webhook"),
+        (product.id, subscribers["ops"].pk, "email"),
+        (category.id, subscribers["all"].pk, "webhook"),
+        (category.id, subscribers["categories"].pk, "webhook"),
+    }
+    assert len(callbacks) == 2  # one on_commit per batch, none before the commit
+    delivery = Delivery.objects.get(event_id=product.id, channel="email")
+    assert delivery.event_type == PRODUCT and '"sku":"MUG-1"' in delivery.payload
+
+
+def test_the_same_event_twice_makes_no_second_delivery(subscribers, django_capture_on_commit_callbacks):
+    event = product_deleted()
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert process(SERVICE, PRODUCT, [event, event]) == 1
+        assert process(SERVICE, PRODUCT, [event]) == 0  # the inbox knows it
+    assert Delivery.objects.filter(event_id=event.id).count() == 2
+    assert len(callbacks) == 1
+
+
+def test_even_past_the_inbox_a_duplicate_event_never_duplicates_a_delivery(subscribers):
+    event = product_deleted()
+    fan_out([event])
+    first = set(Delivery.objects.values_list("pk", flat=True))
+    fan_out([event])
+    assert set(Delivery.objects.values_list("pk", flat=True)) == first
+
+
+def test_events_nobody_subscribed_to_make_no_delivery(receiver):
+    WebhookEndpoint.objects.create(url=receiver.url(), event_types=[CATEGORY])
+    EmailRecipient.objects.create(email="cat@example.com", event_types=[CATEGORY])
+    process(SERVICE, PRODUCT, [product_deleted()])
+    assert not Delivery.objects.exists()
+
+
+def test_once_committed_the_event_reaches_the_receiver_and_the_mailbox(
+    subscribers, eager, smtp, receiver, django_capture_on_commit_callbacks
+):
+    event = product_deleted()
+    with django_capture_on_commit_callbacks(execute=True):
+        process(SERVICE, PRODUCT, [event])
+    assert [r.headers["webhook-id"] for r in receiver.received()] == [str(event.id)]
+    assert [m["To"] for m in smtp.messages] == ["ops@example.com"]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
+
+
+def test_a_rolled_back_batch_sends_nothing(subscribers, eager, receiver, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        process(SERVICE, PRODUCT, [product_deleted()])
+        raise RuntimeError("rolled back")
+    assert callbacks == [] and not Delivery.objects.exists() and not receiver.received()
+
+
+def test_requeue_deliveries_sends_idle_open_deliveries_again(subscribers, eager, smtp, receiver):
+    event = product_deleted()
+    fan_out([event])  # its on_commit never runs here: the task is "lost"
+    out = StringIO()
+    call_command("requeue_deliveries", "--idle-seconds", "60", stdout=out)
+    assert "requeued 0 deliveries" in out.getvalue() and not receiver.received()
+
+    Delivery.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
+    call_command("requeue_deliveries", "--idle-seconds", "60", "--dry-run", stdout=out)
+    assert "would requeue 2 deliveries" in out.getvalue() and not receiver.received()
+    call_command("requeue_deliveries", "--idle-seconds", "60", stdout=out)
+    assert "requeued 2 deliveries" in out.getvalue()
+    assert [hit.headers["webhook-id"] for hit in receiver.received()] == [str(event.id)]
+    assert len(smtp.messages) == 1
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}

@@ -1,0 +1,146 @@
+"""Real servers the tests talk to: a scripted HTTP webhook receiver and an SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the receiver answers to one request."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b"ok"
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    """One request the receiver got."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    client_port: int
+
+
+class WebhookReceiver:
+    """A keep-alive HTTP/1.1 server on 127.0.0.1 that records requests and answers from a script."""
+
+    def __init__(self):
+        """Bind a free port; serving starts with `start()`."""
+        self.requests: list[ReceivedRequest] = []
+        self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+
+    def url(self, path: str = "/hook") -> str:
+        """The receiver's URL for a path."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def script(self, path: str, *replies: Reply) -> None:
+        """Answer the next requests to `path` with these replies, then 200 for good."""
+        with self._lock:
+            self._scripts[path].extend(replies)
+
+    def received(self, path: str | None = None) -> list[ReceivedRequest]:
+        """Requests so far (to one path, or all)."""
+        with self._lock:
+            return [r for r in self.requests if path is None or r.path == path]
+
+    def start(self) -> WebhookReceiver:
+        """Serve in a daemon thread."""
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _next_reply(self, path: str) -> Reply:
+        """The scripted reply for a path, or a plain 200."""
+        with self._lock:
+            script = self._scripts[path]
+            return script.popleft() if script else Reply()
+
+    def _handler_class(self):
+        """A request handler bound to this receiver."""
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes; no 40 ms stall
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                request = ReceivedRequest(self.path, dict(self.headers.items()), body, self.client_address[1])
+                with receiver._lock:
+                    receiver.requests.append(request)
+                reply = receiver._next_reply(self.path)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up waiting (a timeout test)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MailSink:
+    """An aiosmtpd handler that keeps every message; `refuse` makes RCPT answer 550."""
+
+    def __init__(self):
+        """No messages yet."""
+        self.messages: list[Message] = []
+        self.refuse: set[str] = set()
+        self.port = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        """Accept a recipient unless it is on the refuse list."""
+        if address in self.refuse:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        """Keep the message."""
+        self.messages.append(message_from_bytes(envelope.original_content))
+        return "250 Message accepted for delivery"
+
+
+def start_smtp() -> tuple[Controller, MailSink]:
+    """A real SMTP server on 127.0.0.1 at a free port, and what it received."""
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    sink.port = controller.port
+    return controller, sink
