@@ -13,7 +13,7 @@ RIPPLE_VAR_DIR ?= $(CURDIR)/var
 DEV_ENV := $(RIPPLE_VAR_DIR)/dev.env
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install uv test test-contracts lint format schemas dev up down logs e2e bench clean
+.PHONY: help install uv test test-contracts lint format schemas dev up down logs bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -24,13 +24,13 @@ uv: ## install uv (the one installer and lock of this monorepo) if it is missing
 install: uv ## build .venv with every package of the workspace, exactly as uv.lock pins them
 	"$(UV)" sync --frozen --all-packages --python $(PYTHON_VERSION)
 
-test: install test-contracts $(SERVICES:%=test-%) test-deploy ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1)
+test: install test-contracts $(SERVICES:%=test-%) test-e2e ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1)
 
 test-contracts: ## shared_contracts: schemas, golden events, topology, publisher
 	cd shared_contracts && $(PY) -m pytest -q
 
-test-deploy: install ## the checks of what CI cannot run: compose, Dockerfile, k8s, definitions, native runner
-	$(PY) -m pytest -q tests_e2e/test_deploy.py
+test-e2e: install ## the walkthrough against `make dev`, and the checks of compose, Dockerfile, k8s, definitions
+	$(PY) -m pytest -q tests_e2e
 
 # test-catalog, test-media, test-search, test-notifications: unit tests on SQLite (the embedded
 # default), then unit and integration tests on PostgreSQL with the real RabbitMQ.
@@ -67,9 +67,6 @@ down: ## stop the containers (add V=1 to also delete their volumes)
 
 logs: ## follow the containers' logs
 	docker compose logs --follow --tail 100
-
-e2e: install ## the whole system as real processes: `make dev`'s walkthrough, deploy checks
-	$(PY) -m pytest -q tests_e2e
 
 bench: install ## measure the speed targets: the catalog, then each consumer draining 10,000 events
 	$(PY) -m tests_e2e.bench.catalog

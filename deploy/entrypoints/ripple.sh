@@ -81,7 +81,9 @@ case "$role" in
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" --no-control-socket
     ;;
   worker)
-    exec celery -A "${service}_site.celery" worker -n "$service@%h" \
+    # No mingle or gossip: each service is its own cluster, and neighbours of other services in the
+    # same vhost have nothing to sync (mingling with them only slows start-up).
+    exec celery -A "${service}_site.celery" worker -n "$service@%h" --without-mingle --without-gossip \
       --loglevel "${LOG_LEVEL:-INFO}" --concurrency "${WORKER_CONCURRENCY:-2}"
     ;;
   relay)

@@ -1,0 +1,167 @@
+"""The whole system under `make dev` for end-to-end tests, with RabbitMQ users as compose has them.
+
+The test imports deploy/rabbitmq/definitions.json into the machine's RabbitMQ under a vhost and
+user names of its own, so every process runs with its least-privilege user exactly as in
+compose; databases are SQLite files and media a folder in a temporary RIPPLE_VAR_DIR.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from shared_contracts import rabbitmq_definitions
+from shared_contracts.testing.processes import ManagedProcess, wait_until
+from shared_contracts.testing.servers import free_port
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+PROCESS_USERS = ("catalog", "media", "search", "notifications", "flower")
+
+
+def ctl(*args: str, stdin: str | None = None) -> None:
+    """rabbitmqctl, quietly, failing loudly (it may run as another user: pass files on stdin)."""
+    subprocess.run(
+        ["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=120, input=stdin, text=True
+    )
+
+
+class RabbitDefinitions:
+    """The committed definitions, imported under a test vhost and user prefix, with fresh passwords."""
+
+    def __init__(self):
+        """Choose names and passwords."""
+        tag = secrets.token_hex(4)
+        self.vhost, self.prefix = f"ripple-e2e-{tag}", f"e2e{tag}-"
+        self.passwords = {user: secrets.token_urlsafe(12) for user in PROCESS_USERS}
+
+    def import_(self) -> None:
+        """Rewrite vhost and user names, import, set the passwords, wait until the queues exist."""
+        document = json.loads((REPO_DIR / "deploy/rabbitmq/definitions.json").read_text())
+        assert document == rabbitmq_definitions.definitions(), "definitions.json drifted from the topology"
+        for key in ("queues", "exchanges", "bindings", "permissions"):
+            for item in document[key]:
+                item["vhost"] = self.vhost
+        for item in document["permissions"]:
+            item["user"] = self.prefix + item["user"]
+        for user in document["users"]:
+            user["name"] = self.prefix + user["name"]
+        document["vhosts"] = [{"name": self.vhost}]
+        # rabbitmqctl may read the file as the rabbitmq user: a readable file in /tmp, removed after.
+        fd, path = tempfile.mkstemp(prefix="ripple-e2e-", suffix=".json", dir="/tmp")
+        try:
+            os.write(fd, json.dumps(document).encode())
+            os.close(fd)
+            os.chmod(path, 0o644)
+            ctl("import_definitions", path)
+        finally:
+            os.unlink(path)
+        for user, password in self.passwords.items():
+            wait_until(lambda u=user, p=password: self._set_password(u, p), timeout=60, what=f"user {user}")
+
+    def _set_password(self, user: str, password: str) -> bool:
+        """Set one user's password once the asynchronous import created it."""
+        try:
+            ctl("change_password", self.prefix + user, password)
+        except subprocess.CalledProcessError:
+            return False
+        return True
+
+    def remove(self) -> None:
+        """Delete the vhost and the users."""
+        ctl("delete_vhost", self.vhost)
+        for user in (*PROCESS_USERS, rabbitmq_definitions.ADMIN_USER):
+            subprocess.run(
+                ["rabbitmqctl", "-q", "delete_user", self.prefix + user], capture_output=True, check=False
+            )
+
+    def env(self) -> dict[str, str]:
+        """What ripple.sh needs to build each process's BROKER_URL."""
+        env = {
+            "RIPPLE_RABBITMQ_HOST": "127.0.0.1",
+            "RIPPLE_RABBITMQ_VHOST": self.vhost,
+            "RIPPLE_RABBITMQ_USER_PREFIX": self.prefix,
+        }
+        env.update({f"RABBITMQ_PASSWORD_{user.upper()}": pw for user, pw in self.passwords.items()})
+        return env
+
+
+class DevSystem:
+    """`make dev` running in the background with its own ports, var dir and broker users."""
+
+    def __init__(self, tmp: Path, rabbit: RabbitDefinitions, extra_env: dict[str, str]):
+        """Pick free ports; nothing starts before `start()`."""
+        self.var = tmp / "var"
+        self.ports = {name: free_port() for name in ("catalog", "search", "notifications", "flower", "email")}
+        self.env = {
+            **{k: v for k, v in os.environ.items() if k not in ("BROKER_URL", "DATABASE_URL")},
+            **rabbit.env(),
+            "CATALOG_PORT": str(self.ports["catalog"]),
+            "SEARCH_PORT": str(self.ports["search"]),
+            "NOTIFICATIONS_PORT": str(self.ports["notifications"]),
+            "FLOWER_PORT": str(self.ports["flower"]),
+            "EMAIL_PORT": str(self.ports["email"]),
+            "NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK": "1",
+            "NOTIFICATIONS_RETRY_SCHEDULE": "1,1,2",
+            **extra_env,
+        }
+        self.process = ManagedProcess(
+            ["make", "dev", f"RIPPLE_VAR_DIR={self.var}"],
+            cwd=REPO_DIR,
+            env=self.env,
+            log_path=tmp / "dev.log",
+        )
+        self.secrets: dict[str, str] = {}
+
+    def url(self, name: str, path: str) -> str:
+        """http://127.0.0.1:<port of name><path>."""
+        return f"http://127.0.0.1:{self.ports[name]}{path}"
+
+    def start(self) -> None:
+        """Run make dev and wait until every API, Flower and all three workers answer."""
+        self.process.start()
+        for name, path in (("catalog", "/healthz"), ("search", "/healthz"), ("notifications", "/healthz")):
+            wait_until(lambda n=name, p=path: self._answers(n, p), timeout=180, what=f"{name} {path}")
+        self.secrets = dict(
+            line.split("=", 1) for line in (self.var / "dev.env").read_text().splitlines() if "=" in line
+        )
+        wait_until(
+            lambda: len(self.flower("/api/workers?refresh=1")) >= 3,
+            timeout=120,
+            what="Flower to see 3 workers",
+        )
+
+    def _answers(self, name: str, path: str) -> bool:
+        """Does the process answer 200 yet (and is make dev still running)?"""
+        assert self.process.process.poll() is None, f"make dev exited:\n{self.process.log()[-4000:]}"
+        try:
+            return requests.get(self.url(name, path), timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def api(self) -> requests.Session:
+        """A session with the admin token of var/dev.env."""
+        session = requests.Session()
+        session.headers["Authorization"] = f"Token {self.secrets['RIPPLE_ADMIN_TOKEN']}"
+        return session
+
+    def flower(self, path: str):
+        """GET a Flower API path with its basic auth; {} while Flower is not ready."""
+        user, password = self.secrets["FLOWER_BASIC_AUTH"].split(":", 1)
+        try:
+            response = requests.get(self.url("flower", path), auth=(user, password), timeout=5)
+        except requests.RequestException:
+            return {}
+        return response.json() if response.ok else {}
+
+    def stop(self) -> int:
+        """Ctrl-C, as a user would; return make's exit code."""
+        code = self.process.interrupt()
+        time.sleep(0.5)
+        return code
