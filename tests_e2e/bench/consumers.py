@@ -41,6 +41,7 @@ class ServiceRun:
     tmp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ripple-bench-")))
     vhost: TestVhost = field(default_factory=lambda: TestVhost(prefix="ripple-bench"))
     db_name: str = field(default_factory=lambda: f"ripple_bench_{secrets.token_hex(5)}")
+    cleanups: list = field(default_factory=list)
 
     @property
     def folder(self) -> Path:
@@ -91,6 +92,8 @@ class ServiceRun:
 
     def __exit__(self, *exc) -> None:
         """Drop the database and the vhost, remove the files."""
+        for cleanup in self.cleanups:
+            cleanup()
         with psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
         self.vhost.delete()
