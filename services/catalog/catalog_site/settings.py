@@ -127,7 +127,7 @@ SPECTACULAR_SETTINGS = {
 
 BROKER_URL = service_settings.broker_url()
 OUTBOX = {
-    "BATCH_SIZE": env.int("OUTBOX_BATCH_SIZE", default=500),
+    "BATCH_SIZE": env.int("OUTBOX_BATCH_SIZE", default=2000),
     "POLL_INTERVAL": env.float("OUTBOX_POLL_INTERVAL", default=1.0),
     "MAX_BACKOFF": env.float("OUTBOX_MAX_BACKOFF", default=30.0),
     "RETENTION_HOURS": env.int("OUTBOX_RETENTION_HOURS", default=7 * 24),

@@ -7,6 +7,7 @@ case, and a relay killed mid-batch leaves its rows to the next one once the leas
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
@@ -20,7 +21,7 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from outbox import claims
-from outbox.models import OutboxEvent, RelayHeartbeat
+from outbox.models import RelayHeartbeat
 from outbox.wakeup import PollWakeup
 from shared_contracts.messaging.publisher import ConfirmingPublisher, OutgoingMessage
 
@@ -28,14 +29,13 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = 5.0
 PRUNE_EVERY = 600.0
-PRUNE_CHUNK = 5000
 
 
 @dataclass(frozen=True)
 class RelaySettings:
     """Tunables of one relay process (from settings.OUTBOX)."""
 
-    batch_size: int = 500
+    batch_size: int = 2000
     poll_interval: float = 1.0
     max_backoff: float = 30.0
     retention: timedelta = timedelta(days=7)
@@ -120,7 +120,8 @@ class OutboxRelay:
                     self.flush()
                     self.publisher.heartbeat_check()
                     self._housekeeping()
-                    self.wakeup.wait(self.settings.poll_interval)
+                    # Wake at least every few seconds to read and send AMQP heartbeats.
+                    self.wakeup.wait(min(self.settings.poll_interval, HEARTBEAT_EVERY))
             except self.publisher.recoverable_errors as exc:
                 self._in_flight = None
                 self.publisher.close()
@@ -135,8 +136,11 @@ class OutboxRelay:
                 close_old_connections()
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, self.settings.max_backoff)
+        with contextlib.suppress(*self.publisher.recoverable_errors):
+            self.flush()  # the batch in flight, if the broker still answers
         self.publisher.close()
         self.wakeup.close()
+        self._release_claims()
         self._heartbeat(force=True)
         log.info("relay %s stopped after publishing %d events", self.relay_id, self.published_total)
 
@@ -153,7 +157,7 @@ class OutboxRelay:
         now = time.monotonic()
         if now - self._last_prune >= PRUNE_EVERY:
             self._last_prune = now
-            pruned = prune_published(self.settings.retention)
+            pruned = claims.prune_published(self.settings.retention)
             if pruned:
                 log.info("pruned %d published outbox rows", pruned)
 
@@ -175,16 +179,3 @@ class OutboxRelay:
             )
         except DatabaseError:
             log.warning("could not write the relay heartbeat", exc_info=True)
-
-
-def prune_published(retention: timedelta) -> int:
-    """Delete rows published longer ago than `retention`, in chunks; return how many went."""
-    cutoff = timezone.now() - retention
-    total = 0
-    while True:
-        chunk = list(
-            OutboxEvent.objects.filter(published_at__lt=cutoff).values_list("pk", flat=True)[:PRUNE_CHUNK]
-        )
-        if not chunk:
-            return total
-        total += OutboxEvent.objects.filter(pk__in=chunk).delete()[0]

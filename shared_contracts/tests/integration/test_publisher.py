@@ -1,6 +1,7 @@
 """The confirming publisher against the real RabbitMQ: confirmed means queued, unroutable means failed."""
 
 import json
+import time
 import uuid
 
 from shared_contracts import topology
@@ -55,3 +56,16 @@ def test_the_publisher_reconnects_after_close(fresh_vhost):
     finally:
         publisher.close()
     assert len(first.confirmed) == len(second.confirmed) == 1
+
+
+def test_an_idle_publisher_reads_the_brokers_heartbeats_and_stays_connected(fresh_vhost, monkeypatch):
+    publisher = ConfirmingPublisher(fresh_vhost.url(), heartbeat=1)
+    try:
+        publisher.connect()
+        deadline = time.monotonic() + 4  # four heartbeat intervals; two missed would raise
+        while time.monotonic() < deadline:
+            publisher.heartbeat_check()
+            time.sleep(0.2)
+        assert publisher.publish_batch([message()]).confirmed
+    finally:
+        publisher.close()
