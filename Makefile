@@ -13,7 +13,7 @@ RIPPLE_VAR_DIR ?= $(CURDIR)/var
 DEV_ENV := $(RIPPLE_VAR_DIR)/dev.env
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install uv test test-contracts lint format schemas dev up down logs bench clean
+.PHONY: help install uv test test-contracts lint format schemas dev demo up down logs bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -52,11 +52,15 @@ schemas: install ## regenerate the committed JSON Schema files and RabbitMQ defi
 
 dev: install $(DEV_ENV) ## run the whole system natively (deploy/Procfile) against the local RabbitMQ; Ctrl-C stops it
 	set -a && . $(DEV_ENV) && set +a && export PATH="$(VENV)/bin:$$PATH" RIPPLE_VAR_DIR="$(RIPPLE_VAR_DIR)" \
+	    NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK=$${NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK:-1} \
 	  && while IFS=: read -r name command; do echo "== $$name"; $$command || exit 1; done < deploy/Procfile.init \
 	  && exec $(PY) -m honcho -f deploy/Procfile -d $(CURDIR) start
 
 $(DEV_ENV):
 	$(PY) deploy/native/make_dev_env.py $@
+
+demo: install ## against a running system: seed products with images, delete some, print what each service did
+	$(PY) -m tests_e2e.demo
 
 up: ## docker compose up: the whole system in containers (build, then follow the logs)
 	docker compose up --build --wait

@@ -107,7 +107,6 @@ class DevSystem:
             "NOTIFICATIONS_PORT": str(self.ports["notifications"]),
             "FLOWER_PORT": str(self.ports["flower"]),
             "EMAIL_PORT": str(self.ports["email"]),
-            "NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK": "1",
             "NOTIFICATIONS_RETRY_SCHEDULE": "1,1,2",
             **extra_env,
         }

@@ -8,6 +8,7 @@ rights compose relies on are exercised here too.
 from __future__ import annotations
 
 import socket
+import subprocess
 
 import pytest
 import requests
@@ -15,7 +16,7 @@ from standardwebhooks import Webhook
 
 from shared_contracts.testing.processes import wait_until
 from shared_contracts.testing.servers import WebhookReceiver
-from tests_e2e.system import DevSystem, RabbitDefinitions
+from tests_e2e.system import REPO_DIR, DevSystem, RabbitDefinitions
 
 JPEG = b"\xff\xd8\xff\xe0" + b"ripple walkthrough image" * 10 + b"\xff\xd9"
 
@@ -109,6 +110,18 @@ def test_a_delete_ripples_to_media_search_webhooks_email_and_flower(system, rece
     assert requests.get(system.url("flower", "/api/tasks"), timeout=5).status_code == 401  # never open
     metrics = requests.get(system.url("flower", "/metrics"), auth=(user, password), timeout=5)
     assert 'flower_events_total{task="media.catalog.media.deleted.v1"' in metrics.text
+
+
+def test_make_demo_reports_what_each_service_did(system):
+    env = {**system.env, "RIPPLE_VAR_DIR": str(system.var)}
+    done = subprocess.run(
+        ["make", "demo"], cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "catalog: 12 products with an image each" in done.stdout
+    assert "search: 6 products left in the index; the 6 deleted ones are gone" in done.stdout
+    assert "notifications: 6 signed webhook calls received" in done.stdout
+    assert "x media.catalog.media.deleted.v1 SUCCESS" in done.stdout
 
 
 def test_ctrl_c_stops_every_process(system):

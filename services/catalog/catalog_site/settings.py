@@ -35,35 +35,12 @@ INSTALLED_APPS = [
     "catalog",
 ]
 
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "catalog_site.request_context.RequestContextMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
+MIDDLEWARE = service_settings.middleware("catalog_site.request_context.RequestContextMiddleware")
 
 ROOT_URLCONF = "catalog_site.urls"
 WSGI_APPLICATION = "catalog_site.wsgi.application"
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ]
-        },
-    }
-]
+TEMPLATES = service_settings.admin_templates()
 
 DATABASES = {"default": service_settings.database(VAR_DIR / "catalog.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -84,34 +61,22 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
+STORAGES = service_settings.storages()
 WHITENOISE_USE_FINDERS = DEBUG
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
 MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o644
 
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "shared_contracts.web.pagination.BoundedPageNumberPagination",
-    "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
+REST_FRAMEWORK = service_settings.rest_framework(
+    DEFAULT_PERMISSION_CLASSES=["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
+    DEFAULT_FILTER_BACKENDS=[
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "shared_contracts.web.errors.json_exception_handler",
-    "NON_FIELD_ERRORS_KEY": "errors",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-}
+    DEFAULT_SCHEMA_CLASS="drf_spectacular.openapi.AutoSchema",
+)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
 BULK_DELETE_MAX_PRODUCTS = env.int("BULK_DELETE_MAX_PRODUCTS", default=10_000)
 

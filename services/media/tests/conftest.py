@@ -1,18 +1,8 @@
 """Fixtures of the media service's tests: a media root per test, an isolated database."""
 
-import uuid
-
 import pytest
 
-
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings():
-    """Give this run a database of its own, so parallel runs never meet."""
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("postgresql"):
-        db.setdefault("TEST", {})["NAME"] = f"test_ripple_media_{uuid.uuid4().hex[:8]}"
+pytest_plugins = ["shared_contracts.testing.django_fixtures"]
 
 
 @pytest.fixture

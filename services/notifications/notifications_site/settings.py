@@ -31,33 +31,11 @@ INSTALLED_APPS = [
     "notifications",
 ]
 
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
+MIDDLEWARE = service_settings.middleware()
 
 ROOT_URLCONF = "notifications_site.urls"
 WSGI_APPLICATION = "notifications_site.wsgi.application"
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ]
-        },
-    }
-]
+TEMPLATES = service_settings.admin_templates()
 
 DATABASES = {"default": service_settings.database(VAR_DIR / "notifications.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -72,23 +50,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static" / "notifications")))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
+STORAGES = service_settings.storages()
 WHITENOISE_USE_FINDERS = DEBUG
 
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"],
-    "DEFAULT_PAGINATION_CLASS": "shared_contracts.web.pagination.BoundedPageNumberPagination",
-    "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "shared_contracts.web.errors.json_exception_handler",
-    "NON_FIELD_ERRORS_KEY": "errors",
-}
+REST_FRAMEWORK = service_settings.rest_framework(
+    DEFAULT_PERMISSION_CLASSES=["rest_framework.permissions.DjangoModelPermissions"],
+)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
 
 BROKER_URL = service_settings.broker_url()

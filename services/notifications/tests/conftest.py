@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from django.contrib.auth.models import Permission, User
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from notifications import address_guard
 from notifications.models import EmailRecipient, WebhookEndpoint
@@ -16,15 +11,7 @@ from shared_contracts.events import CategoryDeletedV1, ProductDeletedV1, build_e
 from shared_contracts.events.catalog import Actor
 from shared_contracts.testing.servers import WebhookReceiver, start_smtp
 
-
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings():
-    """Give this run a database of its own, so parallel runs never meet."""
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("postgresql"):
-        db.setdefault("TEST", {})["NAME"] = f"test_ripple_notifications_{uuid.uuid4().hex[:8]}"
+pytest_plugins = ["shared_contracts.testing.django_fixtures"]
 
 
 @pytest.fixture(autouse=True)
@@ -67,38 +54,6 @@ def smtp(settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     yield sink
     controller.stop()
-
-
-def client_for(user: User) -> APIClient:
-    """An API client that authenticates with the user's token."""
-    token, _ = Token.objects.get_or_create(user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-@pytest.fixture
-def admin_user(db):
-    """A superuser."""
-    return User.objects.create_superuser("admin", "admin@example.com", "a-long-test-password")
-
-
-@pytest.fixture
-def api(admin_user):
-    """An API client authenticated as the superuser."""
-    return client_for(admin_user)
-
-
-@pytest.fixture
-def user_with(db):
-    """Make a user holding exactly the named permissions (e.g. 'add_webhookendpoint')."""
-
-    def make(*codenames: str) -> User:
-        user = User.objects.create_user(f"user-{uuid.uuid4().hex[:6]}", password="x-long-password")
-        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-        return user
-
-    return make
 
 
 def product_deleted(product_id: int = 42, sku: str = "MUG-1", name: str = "Blue mug"):

@@ -72,3 +72,59 @@ def event_retry(*, max_retries: int = 5, base_delay: float = 2.0, max_delay: flo
         "base_delay": env.float("EVENT_RETRY_BASE_DELAY", default=base_delay),
         "max_delay": env.float("EVENT_RETRY_MAX_DELAY", default=max_delay),
     }
+
+
+def middleware(*after_whitenoise: str) -> list[str]:
+    """Django's usual middleware with WhiteNoise for static files; a service may add its own."""
+    return [
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        *after_whitenoise,
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    ]
+
+
+def admin_templates() -> list[dict[str, Any]]:
+    """Templates as the admin and DRF's browsable pages need them."""
+    return [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "DIRS": [],
+            "APP_DIRS": True,
+            "OPTIONS": {
+                "context_processors": [
+                    "django.template.context_processors.request",
+                    "django.contrib.auth.context_processors.auth",
+                    "django.contrib.messages.context_processors.messages",
+                ]
+            },
+        }
+    ]
+
+
+def storages() -> dict[str, Any]:
+    """Files on the local file system, static files compressed and served by WhiteNoise."""
+    return {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    }
+
+
+def rest_framework(**overrides: Any) -> dict[str, Any]:
+    """DRF as every Ripple API uses it: token auth, bounded pages, JSON errors with a `detail`."""
+    return {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "rest_framework.authentication.TokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PAGINATION_CLASS": "shared_contracts.web.pagination.BoundedPageNumberPagination",
+        "PAGE_SIZE": 50,
+        "EXCEPTION_HANDLER": "shared_contracts.web.errors.json_exception_handler",
+        "NON_FIELD_ERRORS_KEY": "errors",
+        **overrides,
+    }

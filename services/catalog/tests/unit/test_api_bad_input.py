@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from catalog.models import Category, Product, ProductMedia
 from outbox.models import OutboxEvent
-from tests.conftest import client_for
+from shared_contracts.testing.django_fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 

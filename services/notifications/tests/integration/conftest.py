@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
-import uuid
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from shared_contracts.events import CloudEvent
 from shared_contracts.messaging.publisher import ConfirmingPublisher, OutgoingMessage
+from shared_contracts.testing.entrypoints import ripple_processes
 from shared_contracts.testing.processes import ManagedProcess, django_database_url, wait_until
 from shared_contracts.testing.servers import start_smtp
-
-SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -29,49 +24,26 @@ def mailbox():
 
 @pytest.fixture
 def worker_factory(transactional_db, fresh_vhost, mailbox, tmp_path):
-    """Start notifications workers on this test's database and vhost; all are stopped at teardown."""
-    started: list[ManagedProcess] = []
+    """Start notifications workers (`ripple.sh notifications worker`) on this test's database and vhost."""
+    env = {
+        "DATABASE_URL": django_database_url(connection),
+        "BROKER_URL": fresh_vhost.url(),
+        "DJANGO_SECRET_KEY": "worker-test-key",
+        "DJANGO_DEBUG": "0",
+        "NOTIFICATIONS_RETRY_SCHEDULE": "1,1,2",
+        "NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK": "1",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(mailbox.port),
+        "EVENT_RETRY_BASE_DELAY": "0.5",
+    }
+    with ripple_processes("notifications", env, tmp_path) as start_process:
 
-    def start(**overrides: str) -> ManagedProcess:
-        env = {
-            **os.environ,
-            "DATABASE_URL": django_database_url(connection),
-            "BROKER_URL": fresh_vhost.url(),
-            "DJANGO_SECRET_KEY": "worker-test-key",
-            "DJANGO_DEBUG": "0",
-            "NOTIFICATIONS_RETRY_SCHEDULE": "1,1,2",
-            "NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK": "1",
-            "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(mailbox.port),
-            "EVENT_RETRY_BASE_DELAY": "0.5",
-            **overrides,
-        }
-        worker = ManagedProcess(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "notifications_site.celery",
-                "worker",
-                "-l",
-                "INFO",
-                "-n",
-                f"notifications-test-{uuid.uuid4().hex[:6]}@%h",
-                "--concurrency",
-                "2",
-            ],
-            cwd=SERVICE_DIR,
-            env=env,
-            log_path=tmp_path / f"worker-{len(started)}.log",
-        ).start()
-        started.append(worker)
-        wait_until(lambda: " ready." in worker.log(), timeout=60, what="the worker to be ready")
-        return worker
+        def start(**overrides: str) -> ManagedProcess:
+            worker = start_process("worker", **overrides)
+            wait_until(lambda: " ready." in worker.log(), timeout=60, what="the worker to be ready")
+            return worker
 
-    yield start
-    for worker in started:
-        worker.stop()
+        yield start
 
 
 @pytest.fixture

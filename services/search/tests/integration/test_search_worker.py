@@ -3,6 +3,7 @@
 import json
 import random
 import re
+import uuid
 
 import pytest
 from django.core.management import call_command
@@ -102,6 +103,20 @@ def test_events_search_is_not_subscribed_to_never_reach_it(fresh_vhost, start_wo
     assert queue_depth(fresh_vhost, SUB.queue_name) == 0
     assert queue_depth(fresh_vhost, SUB.dead_letter_queue_name) == 0
     assert queue_depth(fresh_vhost, topology.SUBSCRIPTIONS["media"].queue_name) == 1
+
+
+def test_a_type_the_wildcard_delivers_but_search_does_not_handle_is_acked_not_dead_lettered(
+    fresh_vhost, start_worker
+):
+    start_worker()
+    newer = upserted(3).to_dict() | {"type": "catalog.product.archived.v1", "id": str(uuid.uuid4())}
+    marker = upserted(9, name="Marker")
+    publish_events(fresh_vhost, [marker], raw_bodies={"catalog.product.archived": json.dumps(newer)})
+    wait_until(lambda: processed(marker), what="the marker event")
+    wait_until(lambda: queue_depth(fresh_vhost, SUB.queue_name) == 0, what="the queue to drain")
+
+    assert list(ProcessedEvent.objects.values_list("event_id", flat=True)) == [marker.id]
+    assert queue_depth(fresh_vhost, SUB.dead_letter_queue_name) == 0  # acked and counted, not retried
 
 
 def test_an_invalid_event_is_dead_lettered_with_its_reason(fresh_vhost, start_worker, capsys):
