@@ -13,10 +13,9 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import amqp
 from kombu import Connection, Exchange
 
-from shared_contracts.events import CONTENT_TYPE
+from shared_contracts.messaging.framing import EventWriter
 from shared_contracts.topology import declare_topology, events_exchange
 
 log = logging.getLogger(__name__)
@@ -68,6 +67,7 @@ class ConfirmingPublisher:
         self.declare = declare
         self._connection: Connection | None = None
         self._channel = None
+        self._writer: EventWriter | None = None
         self._next_tag = 0
         self._pending: dict[int, tuple[str, BatchResult]] = {}
         self._returned: dict[str, str] = {}
@@ -102,6 +102,7 @@ class ConfirmingPublisher:
         channel.events["basic_return"].add(self._on_return)
         self._connection = conn
         self._channel = channel
+        self._writer = EventWriter(channel, self.exchange.name)
         self._next_tag = 0
         self._pending.clear()
 
@@ -141,25 +142,16 @@ class ConfirmingPublisher:
         if not self.connected:
             self.connect()
         batch = BatchResult(outstanding=len(messages))
-        channel, exchange = self._channel, self.exchange.name
+        writer = self._writer
         for message in messages:
             self._next_tag += 1
             self._pending[self._next_tag] = (message.message_id, batch)
-            # Straight to py-amqp with a ready message: kombu's Producer.publish adds ~10 µs a
-            # message of header and serializer handling that these pre-serialised events skip.
-            # Properties are few on purpose (each costs serialising): the body says the rest.
-            channel.basic_publish(
-                amqp.Message(
-                    message.body.encode(),
-                    content_type=CONTENT_TYPE,
-                    delivery_mode=2,
-                    message_id=message.message_id,
-                    correlation_id=message.correlation_id,
-                    type=message.event_type,
-                ),
-                exchange=exchange,
-                routing_key=message.routing_key,
-                mandatory=True,
+            writer.publish(
+                message.body.encode(),
+                message.routing_key,
+                message.message_id,
+                message.event_type,
+                message.correlation_id,
             )
         return batch
 
