@@ -11,7 +11,8 @@ from shared_contracts.messaging.framing import properties, shortstr
 @pytest.mark.parametrize("event_type", ["catalog.product.deleted.v1", "catalog.media.deleted.v1"])
 def test_properties_match_py_amqp_byte_for_byte(correlation_id, event_type):
     message_id = "0b3e7c1e-5f0a-4c1e-9d2b-1a2b3c4d5e01"
-    reference = {"content_type": CONTENT_TYPE, "delivery_mode": 2, "message_id": message_id, "type": event_type}
+    reference = {"content_type": CONTENT_TYPE, "delivery_mode": 2, "message_id": message_id}
+    reference["type"] = event_type
     if correlation_id:
         reference["correlation_id"] = correlation_id
     expected = amqp.Message(b"{}", **reference)._serialize_properties()
