@@ -16,7 +16,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 .PHONY: help install uv test test-contracts lint format schemas dev demo up down logs bench clean
 
 help: ## list the targets
-	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
 
 uv: ## install uv (the one installer and lock of this monorepo) if it is missing
 	@test -x "$(UV)" || python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
@@ -62,7 +62,7 @@ $(DEV_ENV):
 demo: install ## against a running system: seed products with images, delete some, print what each service did
 	$(PY) -m tests_e2e.demo
 
-up: ## docker compose up: the whole system in containers (build, then follow the logs)
+up: ## docker compose up: build and start the whole system in containers, wait until healthy
 	docker compose up --build --wait
 	@echo "catalog http://127.0.0.1:8000/api/docs/  flower http://127.0.0.1:5555  mailpit http://127.0.0.1:8025"
 
