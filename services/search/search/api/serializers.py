@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
+from search.indexing import DOCUMENT_FIELDS
 from search.models import SearchDocument
 
 
@@ -21,17 +22,5 @@ class SearchHitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SearchDocument
-        fields = [
-            "product_id",
-            "document_id",
-            "sku",
-            "name",
-            "description",
-            "price",
-            "category_id",
-            "category_name",
-            "version",
-            "updated_at",
-            "score",
-        ]
+        fields = ["product_id", *DOCUMENT_FIELDS, "score"]
         read_only_fields = fields
