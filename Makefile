@@ -11,6 +11,9 @@ SERVICES := catalog media search notifications
 # Where native runs keep their SQLite files, media and generated dev secrets.
 RIPPLE_VAR_DIR ?= $(CURDIR)/var
 DEV_ENV := $(RIPPLE_VAR_DIR)/dev.env
+# Name prefix of the PostgreSQL databases the service tests use (pytest-django adds test_):
+# set it per checkout to run two test suites on one PostgreSQL at once.
+TEST_DB_PREFIX ?= ripple
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: help install uv test test-contracts lint format schemas dev demo up down logs bench clean
@@ -36,7 +39,7 @@ test-e2e: install ## the walkthrough against `make dev`, and the checks of compo
 # default), then unit and integration tests on PostgreSQL with the real RabbitMQ.
 test-%: install ## test-<service>: one service's tests on SQLite, then on PostgreSQL and RabbitMQ
 	cd services/$* && DATABASE_URL=sqlite:///$(CURDIR)/var/test-$*.sqlite3 $(PY) -m pytest -q tests/unit
-	cd services/$* && DATABASE_URL=postgres://postgres@127.0.0.1:5432/ripple_$* $(PY) -m pytest -q
+	cd services/$* && DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(TEST_DB_PREFIX)_$* $(PY) -m pytest -q
 
 lint: install ## ruff check and format check
 	$(PY) -m ruff check .
