@@ -38,12 +38,19 @@ class Subscription:
         return f"{self.queue_name}.dlq"
 
     def queue_arguments(self) -> dict[str, object]:
-        """Arguments of the event queue: quorum, bounded redelivery, dead-lettered on failure."""
+        """Arguments of the event queue: quorum, bounded redelivery, dead-lettered on failure.
+
+        Dead-lettering is at-least-once (RabbitMQ keeps a message until the dead-letter queue
+        confirmed it), which quorum queues offer only together with `reject-publish` overflow:
+        a message dead-lettered by the delivery limit cannot be dropped on the way.
+        """
         return {
             "x-queue-type": "quorum",
             "x-delivery-limit": DELIVERY_LIMIT,
             "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE_NAME,
             "x-dead-letter-routing-key": self.dead_letter_queue_name,
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
         }
 
     def event_queue(self) -> Queue:
