@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
+from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from notifications import address_guard
@@ -26,6 +28,34 @@ class EventTypesField(serializers.ListField):
         return list(dict.fromkeys(super().to_internal_value(data)))
 
 
+# One DNS label; a host is labels joined by dots. A single label is a service name on a compose
+# or Kubernetes network, which Django's URLValidator (it wants a top-level domain) refuses.
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_SINGLE_LABEL_URL = re.compile(rf"^https?://{_LABEL}(?::[0-9]{{1,5}})?(?:[/?#][^\s]*)?\Z", re.IGNORECASE)
+
+
+class WebhookURLField(serializers.URLField):
+    """An http(s) URL whose host may also be a single label such as `hooks` or `webhook-receiver`."""
+
+    def __init__(self, **kwargs):
+        """Django's URL validation, widened to single-label hosts."""
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, URLValidator)]
+        self.validators.append(self.validate_host_form)
+
+    @staticmethod
+    def validate_host_form(url: str) -> None:
+        """Accept what URLValidator accepts, and single-label hosts besides."""
+        if not _SINGLE_LABEL_URL.match(url):
+            URLValidator(message="Enter a valid URL.")(url)
+        try:
+            port = urlsplit(url).port
+        except ValueError as exc:
+            raise serializers.ValidationError("Enter a valid URL (the port is out of range).") from exc
+        if port == 0:
+            raise serializers.ValidationError("Enter a valid URL (port 0 receives nothing).")
+
+
 class SubscriptionSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     """Fields every subscription has."""
 
@@ -35,7 +65,7 @@ class SubscriptionSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
 class WebhookEndpointSerializer(SubscriptionSerializer):
     """A webhook endpoint; its secret is generated here and shown only to its owner."""
 
-    url = serializers.URLField(max_length=2000)
+    url = WebhookURLField(max_length=2000)
     secret = serializers.SerializerMethodField()
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
 

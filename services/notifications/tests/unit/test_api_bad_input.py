@@ -12,6 +12,9 @@ pytestmark = pytest.mark.django_db
     [
         ({"url": "ftp://example.com/hook"}, "url"),
         ({"url": "not a url"}, "url"),
+        ({"url": "http://-receiver-/hook"}, "url"),
+        ({"url": "http://web_hooks/hook"}, "url"),
+        ({"url": "http://receiver:99999/hook"}, "url"),
         ({"url": "http://user:pw@127.0.0.1/hook"}, "url"),
         ({"url": "http://10.1.2.3/hook"}, "url"),
         ({"url": "http://169.254.169.254/latest"}, "url"),
@@ -29,6 +32,13 @@ def test_bad_webhooks_are_refused_with_the_field_named(api, body, field):
     assert response["Content-Type"] == "application/json"
     assert response.json()["detail"] and field in response.json()["errors"]
     assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["http://webhook-receiver:9000/hook", "https://hooks/in?x=1"])
+def test_single_label_hosts_of_a_compose_or_kubernetes_network_are_accepted(api, url):
+    response = api.post("/api/v1/webhooks/", {"url": url}, format="json")
+    assert response.status_code == 201, response.content
+    assert WebhookEndpoint.objects.get().url == url
 
 
 @pytest.mark.parametrize(
