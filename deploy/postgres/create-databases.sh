@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# First start of the postgres container: one database and one owner per service.
+# First start of the postgres container: one database and one owner per service, and no service
+# may connect to another's database (PUBLIC's default CONNECT right is revoked).
 set -euo pipefail
 for service in catalog media search notifications; do
   var="POSTGRES_PASSWORD_$(echo "$service" | tr 'a-z' 'A-Z')"
@@ -8,5 +9,6 @@ for service in catalog media search notifications; do
     -v name="$service" -v password="$password" <<'SQL'
 CREATE ROLE :"name" LOGIN PASSWORD :'password';
 CREATE DATABASE :"name" OWNER :"name";
+REVOKE CONNECT, TEMPORARY ON DATABASE :"name" FROM PUBLIC;
 SQL
 done
