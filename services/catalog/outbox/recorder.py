@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
+from outbox import wakeup
 from outbox.models import OutboxEvent
 from shared_contracts.events import CloudEvent
 
@@ -71,6 +73,8 @@ def _insert(rows: list[tuple]) -> None:
         OutboxEvent.objects.bulk_create(
             (OutboxEvent(**dict(zip(COLUMNS, row, strict=True))) for row in rows), batch_size=1000
         )
+        # PostgreSQL's trigger NOTIFYs the relay on commit; elsewhere the writer rings it.
+        transaction.on_commit(partial(wakeup.ring, wakeup.doorbell_address()), using=DEFAULT_DB_ALIAS)
 
 
 def _flush(buffer: list[tuple]) -> None:

@@ -1,8 +1,20 @@
-"""How an idle relay waits for new rows: PostgreSQL LISTEN/NOTIFY, or a short poll elsewhere."""
+"""How an idle relay waits for new rows: PostgreSQL LISTEN/NOTIFY, a local doorbell, or a poll.
+
+On PostgreSQL a statement trigger NOTIFYs the relay when rows commit. SQLite has no notifications,
+so the writer rings a doorbell after commit instead: a datagram to a Unix socket in Linux's
+abstract namespace, named after the database file, on which the relay of that database waits.
+Ringing is best effort and never blocks; where no doorbell can be had (another relay already
+holds it, or the platform has no abstract sockets) the relay polls as before.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import os
+import select
+import socket
 import threading
 
 from django.db import connections
@@ -66,8 +78,56 @@ class PostgresWakeup(PollWakeup):
         self._conn = None
 
 
+class DoorbellWakeup(PollWakeup):
+    """Wake as soon as a writer of this database rings after its commit (see `ring`)."""
+
+    def __init__(self, stop: threading.Event, address: str):
+        """Bind the doorbell; raises OSError if it is taken or the platform has none."""
+        super().__init__(stop)
+        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            self._socket.bind(address)
+        except OSError:
+            self._socket.close()
+            raise
+        self._socket.setblocking(False)
+
+    def wait(self, timeout: float) -> None:
+        """Block until a ring or `timeout`; one wake-up answers every ring that queued up."""
+        ready, _, _ = select.select([self._socket], [], [], timeout)
+        while ready:
+            try:
+                self._socket.recv(64)
+            except BlockingIOError:
+                break
+
+    def close(self) -> None:
+        """Release the doorbell (the kernel also does when the process dies)."""
+        self._socket.close()
+
+
+def doorbell_address(alias: str = "default") -> str:
+    """The abstract socket name of the doorbell of this database (the same in every process)."""
+    name = str(connections[alias].settings_dict["NAME"])
+    if os.path.exists(name):
+        name = os.path.realpath(name)
+    return "\0ripple-outbox-" + hashlib.sha256(name.encode()).hexdigest()[:24]
+
+
+def ring(address: str) -> None:
+    """Tell the relay waiting on `address` that outbox rows were committed; never blocks or fails."""
+    # No relay listening, or its queue full (it is awake then): nothing to do, it polls anyway.
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as bell, contextlib.suppress(OSError):
+        bell.setblocking(False)
+        bell.sendto(b"!", address)
+
+
 def wakeup_for(stop: threading.Event, alias: str = "default") -> PollWakeup:
     """The best wake-up the database offers."""
     if connections[alias].vendor == "postgresql":
         return PostgresWakeup(stop, alias)
-    return PollWakeup(stop)
+    try:
+        return DoorbellWakeup(stop, doorbell_address(alias))
+    except OSError as exc:
+        log.info("no outbox doorbell (%s): polling every interval", exc)
+        return PollWakeup(stop)
