@@ -16,7 +16,7 @@ DEV_ENV := $(RIPPLE_VAR_DIR)/dev.env
 TEST_DB_PREFIX ?= ripple
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install uv test test-contracts test-e2e test-compose lint format schemas dev demo up down logs bench clean
+.PHONY: help install uv test test-contracts test-e2e test-compose faults lint format schemas dev demo up down logs bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -32,8 +32,11 @@ test: install test-contracts $(SERVICES:%=test-%) test-e2e test-compose ## run e
 test-contracts: ## shared_contracts: schemas, golden events, topology, publisher
 	cd shared_contracts && $(PY) -m pytest -q
 
-test-e2e: install ## the walkthrough against `make dev`, and the checks of compose, Dockerfile, k8s, definitions
-	$(PY) -m pytest -q tests_e2e --ignore=tests_e2e/compose
+test-e2e: install ## the walkthrough against `make dev`, the bounded fault suite, the checks of compose, Dockerfile, k8s
+	$(PY) -m pytest -q tests_e2e --ignore=tests_e2e/compose --ignore=tests_e2e/faults/test_faults_slow.py
+
+faults: install ## the whole fault suite, slow scenarios included (each prints its counts)
+	$(PY) -m pytest -q -s tests_e2e/faults
 
 # Without a reachable Docker engine this prints one line saying why and passes, except under
 # CI=true, where a missing engine fails (.ci/run starts one with ../shared/tools/compose-engine).

@@ -1,0 +1,328 @@
+"""The whole system for the fault suite: every process through ripple.sh, the broker behind a proxy.
+
+Each service gets its own PostgreSQL database, the catalog's media folder is shared with the
+media worker, every process reaches RabbitMQ through a TCP proxy the test can cut, and a real
+webhook receiver and SMTP server stand in for the customers. `outcome()` says, per deleted
+product, what is left anywhere and what was done how often.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import requests
+
+from shared_contracts.testing.broker import BROKER_HOST, BROKER_PORT, TestVhost
+from shared_contracts.testing.entrypoints import ripple_processes
+from shared_contracts.testing.processes import ManagedProcess, wait_until
+from shared_contracts.testing.proxy import TcpProxy
+from shared_contracts.testing.servers import WebhookReceiver, free_port, start_smtp
+
+PG_SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
+SERVICES = ("catalog", "media", "search", "notifications")
+WORKERS = ("media", "search", "notifications")
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+
+
+@dataclass
+class Outcome:
+    """What is left of a set of deleted products, and how often each effect happened."""
+
+    files_left: int
+    search_documents_left: int
+    webhooks_per_product: dict[int, int]
+    distinct_webhook_ids: int
+    mails_per_product: dict[int, int]
+    outbox_unpublished: int
+    queued: dict[str, int]
+
+    def lost(self) -> list[str]:
+        """Every way in which something was lost or left behind; empty when all is well."""
+        problems = []
+        if self.files_left:
+            problems.append(f"{self.files_left} files left")
+        if self.search_documents_left:
+            problems.append(f"{self.search_documents_left} search documents left")
+        problems += [f"product {p}: no webhook" for p, n in self.webhooks_per_product.items() if n == 0]
+        problems += [f"product {p}: no mail" for p, n in self.mails_per_product.items() if n == 0]
+        if self.outbox_unpublished:
+            problems.append(f"{self.outbox_unpublished} outbox rows unpublished")
+        problems += [f"{queue}: {n} messages left" for queue, n in self.queued.items() if n]
+        return problems
+
+    def summary(self) -> str:
+        """One line of counts, printed by every scenario."""
+        hooks, mails = self.webhooks_per_product.values(), self.mails_per_product.values()
+        return (
+            f"products={len(self.webhooks_per_product)} files_left={self.files_left} "
+            f"search_left={self.search_documents_left} webhooks={sum(hooks)} "
+            f"(distinct ids {self.distinct_webhook_ids}, max per product {max(hooks, default=0)}) "
+            f"mails={sum(mails)} (max per product {max(mails, default=0)}) "
+            f"outbox_unpublished={self.outbox_unpublished} queued={sum(self.queued.values())}"
+        )
+
+
+class WholeSystem:
+    """Databases, vhost, proxy, receivers and every process; a context manager that removes it all."""
+
+    def __init__(self, tmp: Path):
+        """Choose names, ports and secrets; nothing starts before `__enter__`."""
+        tag = secrets.token_hex(4)
+        self.tmp, self.media_root = tmp, tmp / "media"
+        self.vhost = TestVhost(prefix="ripple-faults")
+        self.proxy = TcpProxy(BROKER_HOST, BROKER_PORT)
+        self.databases = {service: f"ripple_faults_{tag}_{service}" for service in SERVICES}
+        self.token = secrets.token_hex(20)
+        self.ports = {"catalog": free_port(), "notifications": free_port()}
+        self.receiver = WebhookReceiver()
+        self.processes: dict[str, ManagedProcess] = {}
+        self._stack = contextlib.ExitStack()
+        self._starters: dict = {}
+        self.webhook_secret = ""
+        self.skus: dict[int, str] = {}
+
+    def env(self, service: str) -> dict[str, str]:
+        """The environment of a service's processes."""
+        return {
+            "DATABASE_URL": f"{PG_SERVER_URL}/{self.databases[service]}",
+            "BROKER_URL": self.vhost.url(port=self.proxy.port),
+            "DJANGO_SECRET_KEY": "faults-" + self.token,
+            "DJANGO_DEBUG": "0",
+            "MEDIA_ROOT": str(self.media_root),
+            "RIPPLE_VAR_DIR": str(self.tmp),
+            "STATIC_ROOT": str(self.tmp / "static"),
+            "RIPPLE_ADMIN_USER": "admin",
+            "RIPPLE_ADMIN_PASSWORD": secrets.token_urlsafe(12),
+            "RIPPLE_ADMIN_TOKEN": self.token,
+            "CATALOG_PORT": str(self.ports["catalog"]),
+            "NOTIFICATIONS_PORT": str(self.ports["notifications"]),
+            "NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK": "1",
+            "NOTIFICATIONS_RETRY_SCHEDULE": "1,1,2,4,8",
+            "EVENT_RETRY_BASE_DELAY": "0.5",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.mailbox.port),
+            "OUTBOX_POLL_INTERVAL": "0.5",
+            "OUTBOX_MAX_BACKOFF": "2",
+            "LOG_LEVEL": "INFO",  # a worker says " ready." at INFO
+        }
+
+    def __enter__(self) -> WholeSystem:
+        """Create everything, migrate every database, start every process, subscribe the receivers."""
+        try:
+            self._create()
+            self._start_all()
+            self._subscribe()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _create(self) -> None:
+        """Vhost, proxy, receivers, databases and folders."""
+        self.vhost.create()
+        self._stack.callback(self.vhost.delete)
+        self.proxy.start()
+        self._stack.callback(self.proxy.close)
+        self.receiver.start()
+        self._stack.callback(self.receiver.stop)
+        controller, self.mailbox = start_smtp()
+        self._stack.callback(controller.stop)
+        with psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True) as conn:
+            for name in self.databases.values():
+                conn.execute(f'CREATE DATABASE "{name}"')
+        self._stack.callback(self._drop_databases)
+        self.media_root.mkdir(parents=True)
+        for service in SERVICES:
+            self._starters[service] = self._stack.enter_context(
+                ripple_processes(service, self.env(service), self.tmp)
+            )
+            migrate = self._starters[service]("migrate")
+            assert migrate.process.wait(timeout=300) == 0, migrate.log()
+
+    def _drop_databases(self) -> None:
+        """Drop every database of this run, closing what still connects."""
+        with psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True) as conn:
+            for name in self.databases.values():
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def start(self, name: str) -> ManagedProcess:
+        """(Re)start one process by its compose name, e.g. `media-worker`, and wait until it serves."""
+        service, role = name.rsplit("-", 1)
+        process = self._starters[service](role)
+        self.processes[name] = process
+        if role == "worker":
+            wait_until(lambda: " ready." in process.log(), timeout=120, what=f"{name} ready")
+        elif role == "api":
+            port = self.ports[service]
+            wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), timeout=120, what=f"{name} up")
+        return process
+
+    def _start_all(self) -> None:
+        """Every long-running process the flow needs."""
+        for name in ("catalog-api", "notifications-api", "catalog-relay", *(f"{w}-worker" for w in WORKERS)):
+            self.start(name)
+
+    def _subscribe(self) -> None:
+        """A webhook and an e-mail recipient for product deletes."""
+        api = self.api()
+        base = f"http://127.0.0.1:{self.ports['notifications']}/api/v1"
+        hook = api.post(
+            f"{base}/webhooks/",
+            json={"url": self.receiver.url("/hook"), "event_types": ["catalog.product.deleted.v1"]},
+        )
+        assert hook.status_code == 201, hook.text
+        self.webhook_secret = hook.json()["secret"]
+        mail = api.post(
+            f"{base}/email-recipients/",
+            json={"email": "ops@example.com", "event_types": ["catalog.product.deleted.v1"]},
+        )
+        assert mail.status_code == 201, mail.text
+
+    def __exit__(self, *exc_info) -> None:
+        """Stop every process and remove everything this run created."""
+        self._stack.close()
+
+    def api(self) -> requests.Session:
+        """A session with the admin token."""
+        session = requests.Session()
+        session.headers["Authorization"] = f"Token {self.token}"
+        return session
+
+    def catalog_url(self, path: str) -> str:
+        """A URL of the catalog API."""
+        return f"http://127.0.0.1:{self.ports['catalog']}{path}"
+
+    def sql(self, service: str, query: str, *params) -> list[tuple]:
+        """Rows of a query in a service's database."""
+        with psycopg.connect(f"{PG_SERVER_URL}/{self.databases[service]}", autocommit=True) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def seed(self, prefix: str, count: int) -> list[int]:
+        """Products with one image each, created through the API; their ids."""
+        api = self.api()
+        category = api.post(
+            self.catalog_url("/api/v1/categories/"), json={"name": prefix, "slug": prefix.lower()}
+        )
+        assert category.status_code == 201, category.text
+        ids = []
+        for i in range(count):
+            product = api.post(
+                self.catalog_url("/api/v1/products/"),
+                json={
+                    "category": category.json()["id"],
+                    "sku": f"{prefix}-{i}",
+                    "name": f"{prefix} {i}",
+                    "price": "1.00",
+                },
+            )
+            assert product.status_code == 201, product.text
+            upload = api.post(
+                self.catalog_url("/api/v1/media/"),
+                data={"product": product.json()["id"]},
+                files={"file": (f"{prefix}-{i}.png", PNG, "image/png")},
+            )
+            assert upload.status_code == 201, upload.text
+            ids.append(product.json()["id"])
+            self.skus[ids[-1]] = product.json()["sku"]
+        wait_until(lambda: self._indexed(ids), timeout=120, what=f"{prefix} indexed")
+        return ids
+
+    def _indexed(self, ids: list[int]) -> bool:
+        """Are all these products in the search index?"""
+        rows = self.sql("search", "SELECT count(*) FROM search_document WHERE product_id = ANY(%s)", ids)
+        return rows[0][0] == len(ids)
+
+    def delete(self, ids: list[int], bulk_every: int = 4) -> None:
+        """Delete products: mostly one DELETE each, every `bulk_every`-th group through bulk delete."""
+        api = self.api()
+        for start in range(0, len(ids), bulk_every):
+            group = ids[start : start + bulk_every]
+            if (start // bulk_every) % 2:
+                done = api.post(self.catalog_url("/api/v1/products/bulk-delete/"), json={"ids": group})
+                assert done.status_code == 200 and done.json()["products"] == len(group), done.text
+            else:
+                for product_id in group:
+                    done = api.delete(self.catalog_url(f"/api/v1/products/{product_id}/"))
+                    assert done.status_code == 204, done.text
+
+    def outcome(self, ids: list[int]) -> Outcome:
+        """Count what is left of these deleted products and how often each effect happened."""
+        files = [
+            path for product_id in ids for path in (self.media_root / "products" / str(product_id)).glob("*")
+        ]
+        documents = self.sql("search", "SELECT count(*) FROM search_document WHERE product_id = ANY(%s)", ids)
+        hooks = self.receiver.received("/hook")
+        per_product, webhook_ids = dict.fromkeys(ids, 0), set()
+        for request in hooks:
+            product_id = json.loads(request.body)["data"]["product_id"]
+            if product_id in per_product:
+                per_product[product_id] += 1
+                webhook_ids.add(request.headers.get("webhook-id"))
+        mails = dict.fromkeys(ids, 0)
+        by_subject = {f"({self.skus[product_id]})": product_id for product_id in ids}
+        for message in self.mailbox.messages:
+            subject = str(message["Subject"])
+            product_id = by_subject.get(subject[subject.rfind("(") :])
+            if product_id is not None:
+                mails[product_id] += 1
+        unpublished = self.sql(
+            "catalog", "SELECT count(*) FROM outbox_outboxevent WHERE published_at IS NULL"
+        )
+        return Outcome(
+            files_left=len(files),
+            search_documents_left=documents[0][0],
+            webhooks_per_product=per_product,
+            distinct_webhook_ids=len(webhook_ids),
+            mails_per_product=mails,
+            outbox_unpublished=unpublished[0][0],
+            queued=self.queue_depths(),
+        )
+
+    def purge(self, queue: str) -> None:
+        """Empty one queue of the vhost (a scenario that filled a dead-letter queue on purpose)."""
+        subprocess.run(
+            ["rabbitmqctl", "-q", "purge_queue", "-p", self.vhost.name, queue],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
+
+    def queue_depths(self) -> dict[str, int]:
+        """Messages ready or unacked in every queue of the vhost (event, task and dead-letter queues)."""
+        out = subprocess.run(
+            [
+                "rabbitmqctl",
+                "-q",
+                "--no-table-headers",
+                "list_queues",
+                "-p",
+                self.vhost.name,
+                "name",
+                "messages",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        rows = (line.split("\t") for line in out.splitlines() if line.strip())
+        return {
+            name: int(count) for name, count in rows if not name.startswith(("celeryev", "celery_delayed"))
+        }
+
+
+def _answers(url: str) -> bool:
+    """Does the URL answer 200 yet?"""
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
