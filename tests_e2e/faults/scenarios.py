@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from shared_contracts.testing.processes import wait_until
-from tests_e2e.faults.system import Outcome, WholeSystem
+from tests_e2e.faults.outcome import Outcome
+from tests_e2e.faults.system import WholeSystem
 
 
 def settled(system: WholeSystem, ids: list[int], name: str, timeout: float = 120) -> Outcome:

@@ -12,10 +12,8 @@ import contextlib
 import json
 import secrets
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import requests
 
 from shared_contracts.testing.broker import BROKER_HOST, BROKER_PORT, TestVhost
@@ -23,8 +21,9 @@ from shared_contracts.testing.entrypoints import ripple_processes
 from shared_contracts.testing.processes import ManagedProcess, wait_until
 from shared_contracts.testing.proxy import TcpProxy
 from shared_contracts.testing.servers import WebhookReceiver, free_port, start_smtp
+from tests_e2e.faults.databases import Databases, in_list
+from tests_e2e.faults.outcome import Outcome
 
-PG_SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
 SERVICES = ("catalog", "media", "search", "notifications")
 WORKERS = ("media", "search", "notifications")
 PNG = bytes.fromhex(
@@ -33,56 +32,18 @@ PNG = bytes.fromhex(
 )
 
 
-@dataclass
-class Outcome:
-    """What is left of a set of deleted products, and how often each effect happened."""
-
-    files_left: int
-    search_documents_left: int
-    webhooks_per_product: dict[int, int]
-    distinct_webhook_ids: int
-    mails_per_product: dict[int, int]
-    outbox_unpublished: int
-    queued: dict[str, int]
-
-    def lost(self) -> list[str]:
-        """Every way in which something was lost or left behind; empty when all is well."""
-        problems = []
-        if self.files_left:
-            problems.append(f"{self.files_left} files left")
-        if self.search_documents_left:
-            problems.append(f"{self.search_documents_left} search documents left")
-        problems += [f"product {p}: no webhook" for p, n in self.webhooks_per_product.items() if n == 0]
-        problems += [f"product {p}: no mail" for p, n in self.mails_per_product.items() if n == 0]
-        if self.outbox_unpublished:
-            problems.append(f"{self.outbox_unpublished} outbox rows unpublished")
-        problems += [f"{queue}: {n} messages left" for queue, n in self.queued.items() if n]
-        return problems
-
-    def summary(self) -> str:
-        """One line of counts, printed by every scenario."""
-        hooks, mails = self.webhooks_per_product.values(), self.mails_per_product.values()
-        return (
-            f"products={len(self.webhooks_per_product)} files_left={self.files_left} "
-            f"search_left={self.search_documents_left} webhooks={sum(hooks)} "
-            f"(distinct ids {self.distinct_webhook_ids}, max per product {max(hooks, default=0)}) "
-            f"mails={sum(mails)} (max per product {max(mails, default=0)}) "
-            f"outbox_unpublished={self.outbox_unpublished} queued={sum(self.queued.values())}"
-        )
-
-
 class WholeSystem:
     """Databases, vhost, proxy, receivers and every process; a context manager that removes it all."""
 
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, engine: str = "postgres"):
         """Choose names, ports and secrets; nothing starts before `__enter__`."""
         tag = secrets.token_hex(4)
         self.tmp, self.media_root = tmp, tmp / "media"
         self.vhost = TestVhost(prefix="ripple-faults")
         self.proxy = TcpProxy(BROKER_HOST, BROKER_PORT)
-        self.databases = {service: f"ripple_faults_{tag}_{service}" for service in SERVICES}
+        self.databases = Databases(engine, f"faults_{tag}", SERVICES, tmp)
         self.token = secrets.token_hex(20)
-        self.ports = {"catalog": free_port(), "notifications": free_port()}
+        self.ports = {"catalog": free_port(), "search": free_port(), "notifications": free_port()}
         self.receiver = WebhookReceiver()
         self.processes: dict[str, ManagedProcess] = {}
         self._stack = contextlib.ExitStack()
@@ -93,7 +54,7 @@ class WholeSystem:
     def env(self, service: str) -> dict[str, str]:
         """The environment of a service's processes."""
         return {
-            "DATABASE_URL": f"{PG_SERVER_URL}/{self.databases[service]}",
+            "DATABASE_URL": self.databases.url(service),
             "BROKER_URL": self.vhost.url(port=self.proxy.port),
             "DJANGO_SECRET_KEY": "faults-" + self.token,
             "DJANGO_DEBUG": "0",
@@ -104,6 +65,7 @@ class WholeSystem:
             "RIPPLE_ADMIN_PASSWORD": secrets.token_urlsafe(12),
             "RIPPLE_ADMIN_TOKEN": self.token,
             "CATALOG_PORT": str(self.ports["catalog"]),
+            "SEARCH_PORT": str(self.ports["search"]),
             "NOTIFICATIONS_PORT": str(self.ports["notifications"]),
             "NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK": "1",
             "NOTIFICATIONS_RETRY_SCHEDULE": "1,1,2,4,8",
@@ -136,10 +98,8 @@ class WholeSystem:
         self._stack.callback(self.receiver.stop)
         controller, self.mailbox = start_smtp()
         self._stack.callback(controller.stop)
-        with psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True) as conn:
-            for name in self.databases.values():
-                conn.execute(f'CREATE DATABASE "{name}"')
-        self._stack.callback(self._drop_databases)
+        self.databases.create()
+        self._stack.callback(self.databases.drop)
         self.media_root.mkdir(parents=True)
         for service in SERVICES:
             self._starters[service] = self._stack.enter_context(
@@ -148,12 +108,6 @@ class WholeSystem:
             migrate = self._starters[service]("migrate")
             assert migrate.process.wait(timeout=300) == 0, migrate.log()
 
-    def _drop_databases(self) -> None:
-        """Drop every database of this run, closing what still connects."""
-        with psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True) as conn:
-            for name in self.databases.values():
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
     def start(self, name: str) -> ManagedProcess:
         """(Re)start one process by its compose name, e.g. `media-worker`, and wait until it serves."""
         service, role = name.rsplit("-", 1)
@@ -161,7 +115,7 @@ class WholeSystem:
         self.processes[name] = process
         if role == "worker":
             wait_until(lambda: " ready." in process.log(), timeout=120, what=f"{name} ready")
-        elif role == "api":
+        elif role == "api" and service in self.ports:
             port = self.ports[service]
             wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), timeout=120, what=f"{name} up")
         return process
@@ -203,8 +157,7 @@ class WholeSystem:
 
     def sql(self, service: str, query: str, *params) -> list[tuple]:
         """Rows of a query in a service's database."""
-        with psycopg.connect(f"{PG_SERVER_URL}/{self.databases[service]}", autocommit=True) as conn:
-            return conn.execute(query, params).fetchall()
+        return self.databases.query(service, query, *params)
 
     def seed(self, prefix: str, count: int) -> list[int]:
         """Products with one image each, created through the API; their ids."""
@@ -238,7 +191,7 @@ class WholeSystem:
 
     def _indexed(self, ids: list[int]) -> bool:
         """Are all these products in the search index?"""
-        rows = self.sql("search", "SELECT count(*) FROM search_document WHERE product_id = ANY(%s)", ids)
+        rows = self.sql("search", f"SELECT count(*) FROM search_document WHERE product_id IN {in_list(ids)}")
         return rows[0][0] == len(ids)
 
     def delete(self, ids: list[int], bulk_every: int = 4) -> None:
@@ -259,7 +212,9 @@ class WholeSystem:
         files = [
             path for product_id in ids for path in (self.media_root / "products" / str(product_id)).glob("*")
         ]
-        documents = self.sql("search", "SELECT count(*) FROM search_document WHERE product_id = ANY(%s)", ids)
+        documents = self.sql(
+            "search", f"SELECT count(*) FROM search_document WHERE product_id IN {in_list(ids)}"
+        )
         hooks = self.receiver.received("/hook")
         per_product, webhook_ids = dict.fromkeys(ids, 0), set()
         for request in hooks:

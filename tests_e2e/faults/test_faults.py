@@ -14,6 +14,7 @@ import time
 
 from shared_contracts.messaging.publisher import ConfirmingPublisher, OutgoingMessage
 from shared_contracts.testing.processes import wait_until
+from tests_e2e.faults.databases import in_list
 from tests_e2e.faults.scenarios import assert_duplicates_share_their_webhook_id, assert_exactly_once, settled
 
 PRODUCTS = 8
@@ -34,14 +35,14 @@ def republish(system, rows: list[tuple[str, str, str, str]], times: int = 1) -> 
 
 
 def outbox_rows(system, event_type: str, product_ids: list[int]) -> list[tuple[str, str, str, str]]:
-    """The outbox rows of one event type for these products, oldest first."""
-    return system.sql(
+    """The outbox rows (event id, type, routing key, body) of one event type for these products."""
+    rows = system.sql(
         "catalog",
-        "SELECT event_id::text, event_type, routing_key, body FROM outbox_outboxevent "
-        "WHERE event_type = %s AND aggregate_id = ANY(%s) ORDER BY id",
+        "SELECT event_id, event_type, routing_key, body FROM outbox_outboxevent "
+        f"WHERE event_type = %s AND CAST(aggregate_id AS INTEGER) IN {in_list(product_ids)} ORDER BY id",
         event_type,
-        [str(p) for p in product_ids],
     )
+    return [(str(event_id), *rest) for event_id, *rest in rows]
 
 
 def test_no_fault(system):
