@@ -85,9 +85,10 @@ down: ## stop the containers (add V=1 to also delete their volumes)
 logs: ## follow the containers' logs
 	docker compose logs --follow --tail 100
 
-bench: install ## measure the speed targets: the catalog, then each consumer draining 10,000 events
+bench: install ## measure the speed targets: the catalog, each consumer draining 10,000 events, single deletes end to end
 	$(PY) -m tests_e2e.bench.catalog
 	$(PY) -m tests_e2e.bench.consumers
+	$(PY) -m tests_e2e.bench.endtoend
 
 clean: ## remove the virtual environment and local data
 	rm -rf $(VENV) var
