@@ -11,16 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-import subprocess
 from pathlib import Path
 
 import requests
 
-from shared_contracts.testing.broker import BROKER_HOST, BROKER_PORT, TestVhost
 from shared_contracts.testing.entrypoints import ripple_processes
 from shared_contracts.testing.processes import ManagedProcess, wait_until
-from shared_contracts.testing.proxy import TcpProxy
 from shared_contracts.testing.servers import WebhookReceiver, free_port, start_smtp
+from tests_e2e.faults.brokers import ClusterBroker, ProxiedBroker
 from tests_e2e.faults.databases import Databases, in_list
 from tests_e2e.faults.outcome import Outcome
 
@@ -35,12 +33,13 @@ PNG = bytes.fromhex(
 class WholeSystem:
     """Databases, vhost, proxy, receivers and every process; a context manager that removes it all."""
 
-    def __init__(self, tmp: Path, engine: str = "postgres"):
+    def __init__(
+        self, tmp: Path, engine: str = "postgres", broker: ProxiedBroker | ClusterBroker | None = None
+    ):
         """Choose names, ports and secrets; nothing starts before `__enter__`."""
         tag = secrets.token_hex(4)
         self.tmp, self.media_root = tmp, tmp / "media"
-        self.vhost = TestVhost(prefix="ripple-faults")
-        self.proxy = TcpProxy(BROKER_HOST, BROKER_PORT)
+        self.broker = broker or ProxiedBroker()
         self.databases = Databases(engine, f"faults_{tag}", SERVICES, tmp)
         self.token = secrets.token_hex(20)
         self.ports = {"catalog": free_port(), "search": free_port(), "notifications": free_port()}
@@ -55,7 +54,7 @@ class WholeSystem:
         """The environment of a service's processes."""
         return {
             "DATABASE_URL": self.databases.url(service),
-            "BROKER_URL": self.vhost.url(port=self.proxy.port),
+            "BROKER_URL": self.broker.url(),
             "DJANGO_SECRET_KEY": "faults-" + self.token,
             "DJANGO_DEBUG": "0",
             "MEDIA_ROOT": str(self.media_root),
@@ -90,10 +89,8 @@ class WholeSystem:
 
     def _create(self) -> None:
         """Vhost, proxy, receivers, databases and folders."""
-        self.vhost.create()
-        self._stack.callback(self.vhost.delete)
-        self.proxy.start()
-        self._stack.callback(self.proxy.close)
+        self.broker.create()
+        self._stack.callback(self.broker.delete)
         self.receiver.start()
         self._stack.callback(self.receiver.stop)
         controller, self.mailbox = start_smtp()
@@ -242,33 +239,18 @@ class WholeSystem:
             queued=self.queue_depths(),
         )
 
+    @property
+    def proxy(self):
+        """The proxy between the processes and the machine's broker (not with a cluster)."""
+        return self.broker.proxy
+
     def purge(self, queue: str) -> None:
         """Empty one queue of the vhost (a scenario that filled a dead-letter queue on purpose)."""
-        subprocess.run(
-            ["rabbitmqctl", "-q", "purge_queue", "-p", self.vhost.name, queue],
-            capture_output=True,
-            check=True,
-            timeout=60,
-        )
+        self.broker.ctl("purge_queue", queue)
 
     def queue_depths(self) -> dict[str, int]:
         """Messages ready or unacked in every queue of the vhost (event, task and dead-letter queues)."""
-        out = subprocess.run(
-            [
-                "rabbitmqctl",
-                "-q",
-                "--no-table-headers",
-                "list_queues",
-                "-p",
-                self.vhost.name,
-                "name",
-                "messages",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        ).stdout
+        out = self.broker.ctl("--no-table-headers", "list_queues", "name", "messages")
         rows = (line.split("\t") for line in out.splitlines() if line.strip())
         return {
             name: int(count) for name, count in rows if not name.startswith(("celeryev", "celery_delayed"))

@@ -22,7 +22,7 @@ PRODUCTS = 8
 
 def republish(system, rows: list[tuple[str, str, str, str]], times: int = 1) -> None:
     """Publish outbox rows (event id, type, routing key, body) again, straight onto the exchange."""
-    publisher = ConfirmingPublisher(system.vhost.url())
+    publisher = ConfirmingPublisher(system.broker.direct_url())
     try:
         for _ in range(times):
             messages = [
