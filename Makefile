@@ -83,9 +83,10 @@ down: ## stop the containers (add V=1 to also delete their volumes)
 logs: ## follow the containers' logs
 	docker compose logs --follow --tail 100
 
-bench: install ## measure the speed targets: the catalog, then each consumer draining 10,000 events
+bench: install ## measure the speed targets: the catalog, each consumer draining 10,000 events, make dev's start
 	$(PY) -m tests_e2e.bench.catalog
 	$(PY) -m tests_e2e.bench.consumers
+	$(PY) -m tests_e2e.bench.devstart
 
 clean: ## remove the virtual environment and local data
 	rm -rf $(VENV) var
