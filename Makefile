@@ -61,11 +61,9 @@ schemas: install ## regenerate the committed JSON Schema files and RabbitMQ defi
 	$(PY) -m shared_contracts.schemas
 	$(PY) -m shared_contracts.rabbitmq_definitions deploy/rabbitmq/definitions.json
 
-dev: install $(DEV_ENV) ## run the whole system natively (deploy/Procfile) against the local RabbitMQ; Ctrl-C stops it
-	set -a && . $(DEV_ENV) && set +a && export PATH="$(VENV)/bin:$$PATH" RIPPLE_VAR_DIR="$(RIPPLE_VAR_DIR)" \
-	    NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK=$${NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK:-1} \
-	  && while IFS=: read -r name command; do echo "== $$name"; $$command || exit 1; done < deploy/Procfile.init \
-	  && exec $(PY) -m honcho -f deploy/Procfile -d $(CURDIR) start
+# deploy/native/dev.sh takes the lock of RIPPLE_VAR_DIR first, then runs `install` and $(DEV_ENV).
+dev: ## run the whole system natively (deploy/Procfile) against the local RabbitMQ; Ctrl-C stops it
+	@RIPPLE_VAR_DIR="$(RIPPLE_VAR_DIR)" exec deploy/native/dev.sh "$(MAKE)"
 
 $(DEV_ENV):
 	$(PY) deploy/native/make_dev_env.py $@
