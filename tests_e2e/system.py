@@ -133,9 +133,11 @@ class DevSystem:
         self.process.start()
         for name, path in HEALTH_PATHS:
             wait_until(lambda n=name, p=path: self._answers(n, p), timeout=180, what=f"{name} {path}")
-        self.secrets = dict(
+        generated = dict(
             line.split("=", 1) for line in (self.var / "dev.env").read_text().splitlines() if "=" in line
         )
+        # What the environment sets wins over var/dev.env, in make dev as here.
+        self.secrets = {name: self.env.get(name) or value for name, value in generated.items()}
         if workers:
             self.wait_for_workers()
 
