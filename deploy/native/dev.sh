@@ -12,11 +12,13 @@ set -euo pipefail
 make_command="${1:?usage: dev.sh MAKE}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 var="${RIPPLE_VAR_DIR:?RIPPLE_VAR_DIR must be set}"
-started="$(date +%s.%N)"
+started="$(python3 -c 'import time; print(time.time())')"
 
+# The lock: flock(2) on fd 9, which this shell keeps, and honcho after it (python3, unlike the
+# flock command, is on every machine that can run make dev).
 mkdir -p "$var"
 exec 9>>"$var/dev.lock"
-if ! flock -n 9; then
+if ! python3 -c 'import fcntl; fcntl.flock(9, fcntl.LOCK_EX | fcntl.LOCK_NB)' 2>/dev/null; then
   echo "make dev: already running on $var (pid $(cat "$var/dev.pid" 2>/dev/null || echo '?')):" \
     "stop that one first (Ctrl-C), or give this one its own RIPPLE_VAR_DIR and ports" >&2
   exit 1
@@ -49,7 +51,7 @@ cd "$root"
 pids=()
 while IFS=: read -r name command; do
   [ -n "$name" ] || continue
-  $command 2>&1 | sed -u "s/^/$name | /" &
+  $command 2>&1 | while IFS= read -r out; do printf '%s | %s\n' "$name" "$out"; done &
   pids+=("$!")
 done <deploy/Procfile.init
 for pid in "${pids[@]}"; do
