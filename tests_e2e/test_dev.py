@@ -6,6 +6,7 @@ admin and Flower credentials in the environment that differ from the var/dev.env
 
 from __future__ import annotations
 
+import os
 import secrets
 import subprocess
 import time
@@ -14,6 +15,7 @@ import pytest
 import requests
 
 from shared_contracts.testing.processes import wait_until
+from shared_contracts.testing.servers import free_port
 from tests_e2e.system import REPO_DIR, DevSystem, RabbitDefinitions
 
 EXPORTED = {
@@ -99,3 +101,22 @@ def test_a_second_make_dev_on_busy_ports_refuses_at_once(system, tmp_path):
     assert done.returncode != 0 and seconds < 10
     assert f"make dev: 127.0.0.1:{system.ports['catalog']} is in use" in done.stderr
     assert not (tmp_path / "var" / "dev.env").exists()
+
+
+def test_a_failed_migration_starts_nothing(tmp_path):
+    closed = free_port()  # nothing listens there
+    ports = {
+        f"{name}_PORT": str(free_port()) for name in ("CATALOG", "SEARCH", "NOTIFICATIONS", "FLOWER", "EMAIL")
+    }
+    done = subprocess.run(
+        ["make", "dev", f"RIPPLE_VAR_DIR={tmp_path / 'var'}"],
+        cwd=REPO_DIR,
+        env={**os.environ, **ports, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed}/none"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "make dev: a migrate step failed (its lines above); nothing started" in done.stderr
+    assert "catalog-migrate | " in done.stdout and "started (pid=" not in done.stdout  # no honcho

@@ -54,9 +54,14 @@ while IFS=: read -r name command; do
   $command 2>&1 | while IFS= read -r out; do printf '%s | %s\n' "$name" "$out"; done &
   pids+=("$!")
 done <deploy/Procfile.init
+failed=0
 for pid in "${pids[@]}"; do
-  wait "$pid" || { echo "make dev: a migrate step failed (its lines above); nothing started" >&2; exit 1; }
+  wait "$pid" || failed=1
 done
+if [ "$failed" = 1 ]; then
+  echo "make dev: a migrate step failed (its lines above); nothing started" >&2
+  exit 1
+fi
 
 python deploy/native/announce.py "$started" &
 exec python -m honcho -f deploy/Procfile -d "$root" start
