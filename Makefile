@@ -4,7 +4,10 @@ SHELL := /bin/bash
 
 PYTHON_VERSION ?= 3.11
 UV_VERSION ?= 0.13.9
-UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# uv: the one on the PATH, else ~/.local/bin/uv, else a private copy `make install` bootstraps.
+BOOTSTRAP_DIR := $(CURDIR)/var/bootstrap/uv-$(UV_VERSION)
+BOOTSTRAP_UV := $(BOOTSTRAP_DIR)/bin/uv
+UV ?= $(shell command -v uv 2>/dev/null || ls "$(HOME)/.local/bin/uv" 2>/dev/null || echo "$(BOOTSTRAP_UV)")
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 SERVICES := catalog media search notifications
@@ -16,39 +19,46 @@ DEV_ENV := $(RIPPLE_VAR_DIR)/dev.env
 TEST_DB_PREFIX ?= ripple
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install uv test test-contracts test-e2e test-compose faults lint format schemas dev demo up down logs bench clean
+.PHONY: help install uv test test-contracts test-sqlite test-e2e test-compose faults lint format schemas dev demo up down logs bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
 
-uv: ## install uv (the one installer and lock of this monorepo) if it is missing
-	@test -x "$(UV)" || python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+uv: ## install uv (the one installer and lock of this monorepo) into var/bootstrap if it is missing
+	@test -x "$(UV)" || python3 deploy/native/bootstrap_uv.py "$(UV_VERSION)" "$(BOOTSTRAP_DIR)"
 
+# --compile-bytecode: every process of `make dev` and the tests starts from .pyc files, also where
+# PYTHONDONTWRITEBYTECODE keeps Python from writing them (a Django start-up takes 3 times longer).
 install: uv ## build .venv with every package of the workspace, exactly as uv.lock pins them
-	"$(UV)" sync --frozen --all-packages --python $(PYTHON_VERSION)
+	"$(UV)" sync --frozen --all-packages --compile-bytecode --python $(PYTHON_VERSION)
 
 test: install test-contracts $(SERVICES:%=test-%) test-e2e test-compose ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1, a Docker engine for compose)
 
 test-contracts: ## shared_contracts: schemas, golden events, topology, publisher
 	cd shared_contracts && $(PY) -m pytest -q
 
-test-e2e: install ## the walkthrough against `make dev`, the bounded fault suite, the checks of compose, Dockerfile, k8s
-	$(PY) -m pytest -q tests_e2e --ignore=tests_e2e/compose --ignore=tests_e2e/faults/test_faults_slow.py
+test-e2e: install ## the walkthrough and `make dev` against the machine, the bounded fault suite, the deploy checks
+	$(PY) -m pytest -q tests_e2e --ignore=tests_e2e/compose --ignore=tests_e2e/fresh_machine \
+	  --ignore=tests_e2e/faults/test_faults_slow.py
 
 faults: install ## the whole fault suite, slow scenarios included (each prints its counts)
 	$(PY) -m pytest -q -s tests_e2e/faults
 
 # Without a reachable Docker engine this prints one line saying why and passes, except under
 # CI=true, where a missing engine fails (.ci/run starts one with ../shared/tools/compose-engine).
-test-compose: install ## `docker compose up --build` for real on moved ports: the delete flow, a worker restart, `down -v`
+test-compose: install ## in containers: `docker compose up --build` on moved ports, and `make install` on a bare Debian
 	@$(PY) -m tests_e2e.docker_engine; status=$$?; \
 	  if [ $$status -eq 3 ]; then exit 0; elif [ $$status -ne 0 ]; then exit $$status; fi; \
-	  $(PY) -m pytest -q tests_e2e/compose
+	  $(PY) -m pytest -q tests_e2e/compose tests_e2e/fresh_machine
 
-# test-catalog, test-media, test-search, test-notifications: unit tests on SQLite (the embedded
-# default), then unit and integration tests on PostgreSQL with the real RabbitMQ.
-test-%: install ## test-<service>: one service's tests on SQLite, then on PostgreSQL and RabbitMQ
+test-sqlite: $(SERVICES:%=test-sqlite-%) ## every service's unit tests on SQLite: no RabbitMQ or PostgreSQL needed
+
+test-sqlite-%: install ## test-sqlite-<service>: one service's unit tests on SQLite (the embedded default)
 	cd services/$* && DATABASE_URL=sqlite:///$(CURDIR)/var/test-$*.sqlite3 $(PY) -m pytest -q tests/unit
+
+# test-catalog, test-media, test-search, test-notifications: unit tests on SQLite, then unit and
+# integration tests on PostgreSQL with the real RabbitMQ.
+test-%: test-sqlite-% ## test-<service>: one service's tests on SQLite, then on PostgreSQL and RabbitMQ
 	cd services/$* && DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(TEST_DB_PREFIX)_$* $(PY) -m pytest -q
 
 lint: install ## ruff check and format check
@@ -63,11 +73,9 @@ schemas: install ## regenerate the committed JSON Schema files and RabbitMQ defi
 	$(PY) -m shared_contracts.schemas
 	$(PY) -m shared_contracts.rabbitmq_definitions deploy/rabbitmq/definitions.json
 
-dev: install $(DEV_ENV) ## run the whole system natively (deploy/Procfile) against the local RabbitMQ; Ctrl-C stops it
-	set -a && . $(DEV_ENV) && set +a && export PATH="$(VENV)/bin:$$PATH" RIPPLE_VAR_DIR="$(RIPPLE_VAR_DIR)" \
-	    NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK=$${NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK:-1} \
-	  && while IFS=: read -r name command; do echo "== $$name"; $$command || exit 1; done < deploy/Procfile.init \
-	  && exec $(PY) -m honcho -f deploy/Procfile -d $(CURDIR) start
+# deploy/native/dev.sh takes the lock of RIPPLE_VAR_DIR first, then runs `install` and $(DEV_ENV).
+dev: ## run the whole system natively (deploy/Procfile) against the local RabbitMQ; Ctrl-C stops it
+	@RIPPLE_VAR_DIR="$(RIPPLE_VAR_DIR)" exec deploy/native/dev.sh "$(MAKE)"
 
 $(DEV_ENV):
 	$(PY) deploy/native/make_dev_env.py $@
@@ -85,10 +93,11 @@ down: ## stop the containers (add V=1 to also delete their volumes)
 logs: ## follow the containers' logs
 	docker compose logs --follow --tail 100
 
-bench: install ## measure the speed targets: the catalog, each consumer draining 10,000 events, single deletes end to end
+bench: install ## measure the speed targets: catalog, consumers draining 10,000 events, single deletes end to end, make dev's start
 	$(PY) -m tests_e2e.bench.catalog
 	$(PY) -m tests_e2e.bench.consumers
 	$(PY) -m tests_e2e.bench.endtoend
+	$(PY) -m tests_e2e.bench.devstart
 
 clean: ## remove the virtual environment and local data
 	rm -rf $(VENV) var

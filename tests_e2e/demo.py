@@ -96,6 +96,7 @@ def main() -> int:
     api.headers["Authorization"] = f"Token {config['RIPPLE_ADMIN_TOKEN']}"
     tag = uuid.uuid4().hex[:6]
     receiver = WebhookReceiver().start()
+    hook = None
     try:
         hook = api.post(
             url(config, "notifications", "/api/v1/webhooks/"),
@@ -130,8 +131,16 @@ def main() -> int:
             print(f"notifications: {len(calls)} signed webhook calls received, one per deleted product")
         report_flower(config)
     finally:
+        if hook is not None and hook.ok:
+            unsubscribe(api, config, hook.json()["id"])
         receiver.stop()
     return 0
+
+
+def unsubscribe(api: requests.Session, config: dict, hook_id: int) -> None:
+    """Remove the demo's webhook: its receiver stops with the demo, so later deletes would pile up retries."""
+    removed = api.delete(url(config, "notifications", f"/api/v1/webhooks/{hook_id}/"))
+    print(f"notifications: webhook subscription {hook_id} removed ({removed.status_code})")
 
 
 def report_flower(config: dict) -> None:

@@ -1,8 +1,10 @@
 """Find a reachable Docker engine (with the compose plugin) for the tests that run containers.
 
-`python -m tests_e2e.docker_engine` is the gate `make test-compose` runs first: it exits 0 when an
-engine answers, 3 (with one line saying why) when none does outside CI, and 1 under `CI=true`,
-where a missing engine is a failure, never a quiet pass.
+The engine is the one in DOCKER_HOST, else the one ../shared/tools/compose-engine set up (its
+`env --host` says where), else docker's default socket. `python -m tests_e2e.docker_engine` is
+the gate `make test-compose` runs first: it exits 0 when an engine answers, 3 (with one line
+saying why) when none does outside CI, and 1 under `CI=true`, where a missing engine is a
+failure, never a quiet pass. The container tests themselves never skip.
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# The compose-engine tool of these machines (../shared beside the checkout); elsewhere the usual
-# DOCKER_HOST or the default socket of an installed Docker.
-COMPOSE_ENGINE = REPO.parent / "shared" / "tools" / "compose-engine"
+COMPOSE_ENGINE_ENV = REPO.parent / "shared" / "tools" / "compose-engine" / "env"
 NOT_RUN = 3
 
 
@@ -23,33 +23,39 @@ class EngineUnavailable(RuntimeError):
     """No Docker engine with the compose plugin answers; the message says why."""
 
 
-def docker_env() -> dict[str, str]:
-    """The environment for `docker` commands: ours, plus the compose-engine's DOCKER_HOST if any."""
-    env = dict(os.environ)
-    if "DOCKER_HOST" not in env and (COMPOSE_ENGINE / "env").exists():
-        found = subprocess.run(
-            [str(COMPOSE_ENGINE / "env"), "--host"], capture_output=True, text=True, check=False
-        )
-        if found.returncode == 0 and found.stdout.strip():
-            env["DOCKER_HOST"] = found.stdout.strip()
-    return env
+def docker_host() -> str:
+    """Where the engine should be: DOCKER_HOST, compose-engine's socket, or docker's default."""
+    if host := os.environ.get("DOCKER_HOST"):
+        return host
+    if COMPOSE_ENGINE_ENV.exists():
+        done = subprocess.run(["sh", str(COMPOSE_ENGINE_ENV), "--host"], capture_output=True, text=True, check=False)
+        if done.returncode == 0 and done.stdout.strip():
+            return done.stdout.strip()
+    return "unix:///var/run/docker.sock"
 
 
 def require_engine() -> dict[str, str]:
-    """Return the docker environment, or raise EngineUnavailable with the reason."""
-    env = docker_env()
+    """The environment for `docker` commands (DOCKER_HOST set), or EngineUnavailable with the reason."""
+    env = {**os.environ, "DOCKER_HOST": docker_host()}
     for argv, what in (
-        (["docker", "info", "--format", "{{.ServerVersion}}"], "no Docker engine answers"),
+        (["docker", "version", "--format", "{{.Server.Version}}"], f"no Docker engine at {env['DOCKER_HOST']}"),
         (["docker", "compose", "version", "--short"], "the docker compose plugin is missing"),
     ):
         try:
-            result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30, check=False)
+            done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30, check=False)
         except FileNotFoundError:
-            raise EngineUnavailable("no docker client on PATH") from None
-        if result.returncode != 0:
-            detail = (result.stderr or result.stdout).strip().splitlines()
+            raise EngineUnavailable("no docker command on the PATH") from None
+        except subprocess.TimeoutExpired:
+            raise EngineUnavailable(f"{what}: no answer in 30 s") from None
+        if done.returncode != 0:
+            detail = (done.stderr or done.stdout).strip().splitlines()
             raise EngineUnavailable(f"{what} ({detail[-1] if detail else 'no output'})")
     return env
+
+
+def in_ci() -> bool:
+    """Does this run under CI (CI=true), where every test must really run?"""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def main() -> int:
@@ -57,9 +63,8 @@ def main() -> int:
     try:
         require_engine()
     except EngineUnavailable as error:
-        in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-        print(f"compose tests {'FAILED' if in_ci else 'not run'}: {error}", file=sys.stderr)
-        return 1 if in_ci else NOT_RUN
+        print(f"container tests (make test-compose) {'FAILED' if in_ci() else 'not run'}: {error}", file=sys.stderr)
+        return 1 if in_ci() else NOT_RUN
     return 0
 
 

@@ -23,6 +23,12 @@ from shared_contracts.testing.servers import free_port
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 PROCESS_USERS = ("catalog", "media", "search", "notifications", "flower")
+HEALTH_PATHS = (
+    ("catalog", "/healthz"),
+    ("search", "/healthz"),
+    ("notifications", "/healthz"),
+    ("flower", "/healthcheck"),
+)
 
 
 def ctl(*args: str, stdin: str | None = None) -> None:
@@ -122,14 +128,21 @@ class DevSystem:
         """http://127.0.0.1:<port of name><path>."""
         return f"http://127.0.0.1:{self.ports[name]}{path}"
 
-    def start(self) -> None:
-        """Run make dev and wait until every API, Flower and all three workers answer."""
+    def start(self, workers: bool = True) -> None:
+        """Run make dev and wait until every API and Flower answer (and all three workers, by default)."""
         self.process.start()
-        for name, path in (("catalog", "/healthz"), ("search", "/healthz"), ("notifications", "/healthz")):
+        for name, path in HEALTH_PATHS:
             wait_until(lambda n=name, p=path: self._answers(n, p), timeout=180, what=f"{name} {path}")
-        self.secrets = dict(
+        generated = dict(
             line.split("=", 1) for line in (self.var / "dev.env").read_text().splitlines() if "=" in line
         )
+        # What the environment sets wins over var/dev.env, in make dev as here.
+        self.secrets = {name: self.env.get(name) or value for name, value in generated.items()}
+        if workers:
+            self.wait_for_workers()
+
+    def wait_for_workers(self) -> None:
+        """Wait until Flower sees the three workers."""
         wait_until(
             lambda: len(self.flower("/api/workers?refresh=1")) >= 3,
             timeout=120,

@@ -26,10 +26,6 @@ port_of() {
   esac
 }
 
-has_command() {
-  python manage.py help "$1" >/dev/null 2>&1
-}
-
 # In compose and k8s, each service's URLs are built here from the host names and its own password
 # (POSTGRES_PASSWORD_<SERVICE>, RABBITMQ_PASSWORD_<SERVICE> from .env); natively they come
 # from the environment or the settings' defaults.
@@ -69,9 +65,8 @@ fi
 cd "$ROOT/services/$service"
 case "$role" in
   migrate)
-    python manage.py migrate --noinput
-    if has_command ensure_admin; then python manage.py ensure_admin; fi
-    if has_command collectstatic; then python manage.py collectstatic --noinput -v0; fi
+    # Migrations, the admin user and token (RIPPLE_ADMIN_*), static files: one Django process.
+    exec python "$ROOT/deploy/entrypoints/migrate.py" "$service"
     ;;
   api)
     exec gunicorn "${service}_site.wsgi:application" \

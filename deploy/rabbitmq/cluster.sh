@@ -10,22 +10,22 @@
 # Distribution ports are BASE_PORT+10000..+10002 (the machine's own node keeps 25672).
 set -euo pipefail
 
-RABBIT_BIN=${RABBIT_BIN:-/usr/lib/rabbitmq/bin}
-RABBIT_USER=${RABBIT_USER:-rabbitmq}
+rabbit_bin=/usr/lib/rabbitmq/bin
+rabbit_user=rabbitmq
 command="${1:?usage: cluster.sh start|stop|ctl DIR ...}"
 dir="${2:?usage: cluster.sh start|stop|ctl DIR ...}"
 
 as_rabbit() {
   # The nodes and the CLI share the rabbitmq user's Erlang cookie.
-  if [ "$(id -un)" = "$RABBIT_USER" ]; then env HOME="$(getent passwd "$RABBIT_USER" | cut -d: -f6)" "$@"
-  else su "$RABBIT_USER" -s /bin/sh -c "cd ~ && HOME=\$(pwd) $(printf '%q ' "$@")"; fi
+  if [ "$(id -un)" = "$rabbit_user" ]; then env HOME="$(getent passwd "$rabbit_user" | cut -d: -f6)" "$@"
+  else su "$rabbit_user" -s /bin/sh -c "cd ~ && HOME=\$(pwd) $(printf '%q ' "$@")"; fi
 }
 
 node_name() { echo "$(cat "$dir/prefix")-$1@localhost"; }
 
 ctl() {
   local n="$1"; shift
-  as_rabbit "$RABBIT_BIN/rabbitmqctl" -q -n "$(node_name "$n")" "$@"
+  as_rabbit "$rabbit_bin/rabbitmqctl" -q -n "$(node_name "$n")" "$@"
 }
 
 start_node() {
@@ -33,18 +33,18 @@ start_node() {
   mkdir -p "$home"
   printf 'listeners.tcp.local = 127.0.0.1:%s\nloopback_users.guest = true\n' "$port" >"$home/rabbitmq.conf"
   echo '[].' >"$home/enabled_plugins"
-  chown -R "$RABBIT_USER:$RABBIT_USER" "$home"
+  chown -R "$rabbit_user:$rabbit_user" "$home"
   as_rabbit env RABBITMQ_NODENAME="$(node_name "$n")" RABBITMQ_NODE_PORT="$port" \
     RABBITMQ_DIST_PORT="$((port + 10000))" RABBITMQ_MNESIA_BASE="$home/mnesia" RABBITMQ_LOG_BASE="$home/log" \
     RABBITMQ_CONFIG_FILE="$home/rabbitmq" RABBITMQ_ENABLED_PLUGINS_FILE="$home/enabled_plugins" \
-    RABBITMQ_PID_FILE="$home/pid" "$RABBIT_BIN/rabbitmq-server" -detached
+    RABBITMQ_PID_FILE="$home/pid" "$rabbit_bin/rabbitmq-server" -detached
 }
 
 case "$command" in
   start)
     prefix="${3:-ripple}" base="${4:-36001}"
     mkdir -p "$dir" && echo "$prefix" >"$dir/prefix" && echo "$base" >"$dir/base-port"
-    chown "$RABBIT_USER:$RABBIT_USER" "$dir"
+    chown "$rabbit_user:$rabbit_user" "$dir"
     for n in 1 2 3; do start_node "$n" "$((base + n - 1))"; done
     for n in 1 2 3; do
       # A detached node registers with epmd a moment after it forks; await_startup needs it registered.
