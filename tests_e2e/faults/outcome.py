@@ -28,7 +28,7 @@ class Outcome:
         problems += [f"product {p}: no mail" for p, n in self.mails_per_product.items() if n == 0]
         if self.outbox_unpublished:
             problems.append(f"{self.outbox_unpublished} outbox rows unpublished")
-        problems += [f"{queue}: {n} messages left" for queue, n in self.queued.items() if n]
+        problems += [f"{queue}: {n} messages left" for queue, n in self.queued.items() if n > 0]
         return problems
 
     def summary(self) -> str:
@@ -39,5 +39,7 @@ class Outcome:
             f"search_left={self.search_documents_left} webhooks={sum(hooks)} "
             f"(distinct ids {self.distinct_webhook_ids}, max per product {max(hooks, default=0)}) "
             f"mails={sum(mails)} (max per product {max(mails, default=0)}) "
-            f"outbox_unpublished={self.outbox_unpublished} queued={sum(self.queued.values())}"
+            f"outbox_unpublished={self.outbox_unpublished} "
+            f"queued={sum(n for n in self.queued.values() if n > 0)} "
+            f"unavailable queues={sorted(q for q, n in self.queued.items() if n < 0)}"
         )

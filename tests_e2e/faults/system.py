@@ -249,11 +249,14 @@ class WholeSystem:
         self.broker.ctl("purge_queue", queue)
 
     def queue_depths(self) -> dict[str, int]:
-        """Messages ready or unacked in every queue of the vhost (event, task and dead-letter queues)."""
+        """Messages ready or unacked in every queue of the vhost (event, task and dead-letter queues), -1 if unknown."""
         out = self.broker.ctl("--no-table-headers", "list_queues", "name", "messages")
         rows = (line.split("\t") for line in out.splitlines() if line.strip())
+        # A queue whose node is down has no count (a classic dead-letter queue on a lost cluster node): -1.
         return {
-            name: int(count) for name, count in rows if not name.startswith(("celeryev", "celery_delayed"))
+            name: int(count) if count.isdigit() else -1
+            for name, count in rows
+            if not name.startswith(("celeryev", "celery_delayed"))
         }
 
 
