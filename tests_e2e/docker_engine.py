@@ -28,7 +28,9 @@ def docker_host() -> str:
     if host := os.environ.get("DOCKER_HOST"):
         return host
     if COMPOSE_ENGINE_ENV.exists():
-        done = subprocess.run(["sh", str(COMPOSE_ENGINE_ENV), "--host"], capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["sh", str(COMPOSE_ENGINE_ENV), "--host"], capture_output=True, text=True, check=False
+        )
         if done.returncode == 0 and done.stdout.strip():
             return done.stdout.strip()
     return "unix:///var/run/docker.sock"
@@ -38,7 +40,10 @@ def require_engine() -> dict[str, str]:
     """The environment for `docker` commands (DOCKER_HOST set), or EngineUnavailable with the reason."""
     env = {**os.environ, "DOCKER_HOST": docker_host()}
     for argv, what in (
-        (["docker", "version", "--format", "{{.Server.Version}}"], f"no Docker engine at {env['DOCKER_HOST']}"),
+        (
+            ["docker", "version", "--format", "{{.Server.Version}}"],
+            f"no Docker engine at {env['DOCKER_HOST']}",
+        ),
         (["docker", "compose", "version", "--short"], "the docker compose plugin is missing"),
     ):
         try:
@@ -63,7 +68,10 @@ def main() -> int:
     try:
         require_engine()
     except EngineUnavailable as error:
-        print(f"container tests (make test-compose) {'FAILED' if in_ci() else 'not run'}: {error}", file=sys.stderr)
+        print(
+            f"container tests (make test-compose) {'FAILED' if in_ci() else 'not run'}: {error}",
+            file=sys.stderr,
+        )
         return 1 if in_ci() else NOT_RUN
     return 0
 
