@@ -249,7 +249,7 @@ class WholeSystem:
         self.broker.ctl("purge_queue", queue)
 
     def queue_depths(self) -> dict[str, int]:
-        """Messages ready or unacked in every queue of the vhost (events, tasks, dead letters); -1: unknown."""
+        """Messages ready or unacked in each queue of the vhost (events, tasks, dead letters); -1: unknown."""
         out = self.broker.ctl("--no-table-headers", "list_queues", "name", "messages")
         rows = (line.split("\t") for line in out.splitlines() if line.strip())
         # A queue whose node is down has no count (a classic dead-letter queue on a lost cluster node): -1.

@@ -1,4 +1,4 @@
-"""An idle relay wakes when outbox rows commit, not on its poll: NOTIFY (PostgreSQL) or a doorbell (SQLite)."""
+"""A relay wakes when outbox rows commit, not on its poll: NOTIFY on PostgreSQL, a doorbell on SQLite."""
 
 import threading
 import time
