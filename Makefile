@@ -39,7 +39,7 @@ test-contracts: ## shared_contracts: schemas, golden events, topology, publisher
 
 test-e2e: install ## the walkthrough and `make dev` against the machine, the bounded fault suite, the deploy checks
 	$(PY) -m pytest -q tests_e2e --ignore=tests_e2e/compose --ignore=tests_e2e/fresh_machine \
-	  --ignore=tests_e2e/faults/test_faults_slow.py
+	  --ignore-glob='tests_e2e/faults/*_slow.py'
 
 faults: install ## the whole fault suite, slow scenarios included (each prints its counts)
 	$(PY) -m pytest -q -s tests_e2e/faults

@@ -68,6 +68,9 @@ class WholeSystem:
             "NOTIFICATIONS_PORT": str(self.ports["notifications"]),
             "NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK": "1",
             "NOTIFICATIONS_RETRY_SCHEDULE": "1,1,2,4,8",
+            # A delivery whose task died with a SIGKILLed worker is picked up again within seconds.
+            "NOTIFICATIONS_REQUEUE_EVERY_SECONDS": "2",
+            "NOTIFICATIONS_REQUEUE_IDLE_SECONDS": "10",
             "EVENT_RETRY_BASE_DELAY": "0.5",
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(self.mailbox.port),

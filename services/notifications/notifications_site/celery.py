@@ -12,3 +12,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 from notifications.service import SERVICE  # noqa: E402 - after Celery reads its settings
 
 SERVICE.install(app)
+
+from notifications.worker_steps import RequeueStuckDeliveries  # noqa: E402
+
+app.steps["worker"].add(RequeueStuckDeliveries)

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from kombu import Connection
 from standardwebhooks import Webhook
 
+from notifications.handlers import plan_deliveries
 from notifications.models import Delivery, EmailRecipient, WebhookEndpoint
 from shared_contracts import topology
 from shared_contracts.messaging import deadletter
@@ -138,3 +139,19 @@ def test_a_redriven_event_is_delivered(worker_factory, fresh_vhost, publish, rec
     assert [hit.headers["webhook-id"] for hit in receiver.received()] == [str(event.id)]
     with Connection(fresh_vhost.url()) as conn:
         assert conn.SimpleQueue(SUB.dead_letter_queue()).qsize() == 0
+
+
+def test_the_worker_requeues_deliveries_whose_task_was_lost(worker_factory, receiver, mailbox):
+    endpoint = WebhookEndpoint.objects.create(url=receiver.url())
+    EmailRecipient.objects.create(email="ops@example.com")
+    event = product_deleted()
+    # Written as fan_out writes them, but their tasks never published: a worker died after the commit.
+    Delivery.objects.bulk_create(plan_deliveries([event]))
+    assert Delivery.objects.filter(status="pending").count() == 2
+    worker_factory(NOTIFICATIONS_REQUEUE_EVERY_SECONDS="1", NOTIFICATIONS_REQUEUE_IDLE_SECONDS="2")
+
+    assert wait_until(
+        lambda: delivery_done(event.id, endpoint=endpoint), timeout=60, what="the webhook"
+    ).status == ("succeeded")
+    wait_until(lambda: len(mailbox.messages) == 1, timeout=60, what="the e-mail")
+    assert [hit.headers["webhook-id"] for hit in receiver.received()] == [str(event.id)]
