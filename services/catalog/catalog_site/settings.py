@@ -70,8 +70,6 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 
 REST_FRAMEWORK = service_settings.rest_framework(
     DEFAULT_PERMISSION_CLASSES=["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
-    DEFAULT_PARSER_CLASSES=["rest_framework.parsers.JSONParser"],  # media uploads: multipart only
-    TEST_REQUEST_DEFAULT_FORMAT="json",
     DEFAULT_FILTER_BACKENDS=[
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

@@ -116,12 +116,14 @@ def storages() -> dict[str, Any]:
 
 
 def rest_framework(**overrides: Any) -> dict[str, Any]:
-    """DRF as every Ripple API uses it: token auth, bounded pages, JSON errors with a `detail`."""
+    """DRF as every Ripple API uses it: token auth, JSON bodies, bounded pages, JSON errors (`detail`)."""
     return {
         "DEFAULT_AUTHENTICATION_CLASSES": [
             "rest_framework.authentication.TokenAuthentication",
             "rest_framework.authentication.SessionAuthentication",
         ],
+        "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # uploads set their own
+        "TEST_REQUEST_DEFAULT_FORMAT": "json",
         "DEFAULT_PAGINATION_CLASS": "shared_contracts.web.pagination.BoundedPageNumberPagination",
         "PAGE_SIZE": 50,
         "EXCEPTION_HANDLER": "shared_contracts.web.errors.json_exception_handler",

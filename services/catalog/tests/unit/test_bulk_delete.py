@@ -230,6 +230,8 @@ def test_bad_filter_values_are_refused(api, shelf, filter_):
         {"filter": "sku=B-1"},
         {"filter": ["sku", "B-1"]},
         {"ids": [1], "dry_run": "maybe"},
+        {"ids": [1], "dry_run": 1},
+        {"ids": [1], "dry_run": "true"},
         {"ids": [1], "force": True},
     ],
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from notifications import address_guard
@@ -21,9 +23,10 @@ class EventTypesField(serializers.ListField):
         kwargs.setdefault("max_length", 20)
         super().__init__(child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENT_TYPES), **kwargs)
 
-    def to_internal_value(self, data):
-        """Validate, then drop duplicates keeping the order."""
-        return list(dict.fromkeys(super().to_internal_value(data)))
+    def run_validation(self, data=serializers.empty):
+        """Validate (at most 20 given, as the schema says), then drop duplicates keeping the order."""
+        value = super().run_validation(data)
+        return value if value is None else list(dict.fromkeys(value))
 
 
 class SubscriptionSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
@@ -35,7 +38,7 @@ class SubscriptionSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
 class WebhookEndpointSerializer(SubscriptionSerializer):
     """A webhook endpoint; its secret is generated here and shown only to its owner."""
 
-    url = serializers.URLField(max_length=2000)
+    url = serializers.URLField(max_length=2000, validators=[RegexValidator(r"^[Hh][Tt][Tt][Pp][Ss]?://")])
     secret = serializers.SerializerMethodField()
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -141,6 +144,7 @@ class DeliverySerializer(serializers.ModelSerializer):
         return json.loads(delivery.payload)
 
 
+@extend_schema_serializer(exclude_fields=["page", "page_size"])  # the paginator documents those
 class DeliveryFilterSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """The query parameters of the delivery list; anything else is a 400."""
 

@@ -22,6 +22,9 @@ pytestmark = pytest.mark.django_db
         ({"url": "http://127.0.0.1/h", "event_types": "catalog.product.deleted.v1"}, "event_types"),
         ({"url": "http://127.0.0.1/h", "secret": "whsec_mine"}, "secret"),
         ({"url": "http://127.0.0.1/h", "colour": "blue"}, "colour"),
+        ({"url": "http://127.0.0.1/h", "is_active": 0}, "is_active"),
+        ({"url": "http://127.0.0.1/h", "event_types": ["catalog.product.deleted.v1"] * 21}, "event_types"),
+        ({"url": "http://127.0.0.1/h", "is_active": "yes"}, "is_active"),
         ({}, "url"),
     ],
 )

@@ -44,7 +44,7 @@ def anonymous_may(view, method: str) -> bool:
     for permission in view.get_permissions():
         if isinstance(permission, permissions.DjangoModelPermissionsOrAnonReadOnly):
             continue  # reads are open to anyone
-        if not isinstance(permission, permissions.AllowAny | permissions.IsAuthenticatedOrReadOnly):
+        if not isinstance(permission, (permissions.AllowAny, permissions.IsAuthenticatedOrReadOnly)):
             return False
     return True
 
@@ -65,8 +65,8 @@ class RippleAutoSchema(AutoSchema):
         takes_input = self.method in ("POST", "PUT", "PATCH") or self._is_list_view()
         codes = {
             "400": takes_input,
-            "401": bool(auths),
-            "403": bool(auths) and {} not in auths,
+            "401": any(auths),
+            "403": any(auths) and {} not in auths,
             "404": "{" in self.path or self._is_list_view(),
             "415": self.method in ("POST", "PUT", "PATCH"),
         }
