@@ -1,4 +1,4 @@
-"""The catalog's OpenAPI against the catalog itself: schemathesis on the served API, Swagger UI in Chromium."""
+"""The catalog's OpenAPI against the catalog: schemathesis on the served API, Swagger UI in Chromium."""
 
 from pathlib import Path
 
