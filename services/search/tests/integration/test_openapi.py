@@ -18,5 +18,5 @@ def test_schemathesis_finds_no_mismatch_and_no_server_error(tmp_path):
         )
     with serve_api("search", tmp_path) as base_url:
         assert answers(f"{base_url}/api/docs/")
-        report = run_schemathesis(base_url)
+        report = run_schemathesis(base_url, tmp_path)
     assert "1 selected / 1 total" in report and " passed" in report

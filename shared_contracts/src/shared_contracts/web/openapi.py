@@ -4,7 +4,8 @@ What DRF enforces beyond the field types is written into the schema too: unknown
 refused (`additionalProperties: false`), text must not be blank once trimmed and never holds NUL
 (a `pattern`), anonymous reads are allowed where the permissions allow them (`{}` in `security`),
 and the error answers an operation can give (400, 401, 403, 404, 415) are listed with their JSON
-body. `urlpatterns()` serves the schema at /api/schema/ and Swagger UI at /api/docs/.
+body (and 414, which gunicorn gives for an overlong query before the API sees it).
+`urlpatterns()` serves the schema at /api/schema/ and Swagger UI at /api/docs/.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ ERRORS = {
     "401": "No valid credentials (`Authorization: Token …`).",
     "403": "The credentials do not carry the permission this needs.",
     "404": "No such object, or a page past the last one.",
+    "414": "The request line is longer than the server reads (gunicorn: 4094 bytes); no JSON body.",
     "415": "The body's Content-Type is not one this operation reads.",
 }
 
@@ -68,6 +70,7 @@ class RippleAutoSchema(AutoSchema):
             "401": any(auths),
             "403": any(auths) and {} not in auths,
             "404": "{" in self.path or self._is_list_view(),
+            "414": self._is_list_view(),
             "415": self.method in ("POST", "PUT", "PATCH"),
         }
         return [code for code, applies in codes.items() if applies]
@@ -76,7 +79,9 @@ class RippleAutoSchema(AutoSchema):
         """The documented answers, plus the JSON errors this operation can give."""
         responses = super()._get_response_bodies(direction)
         for code in self.error_codes():
-            if code not in responses:
+            if code == "414":  # answered by the server in front of the API, not by it
+                responses.setdefault(code, {"description": ERRORS[code]})
+            elif code not in responses:
                 responses[code] = self._get_response_for_code(ErrorSerializer, code, ["application/json"])
                 responses[code]["description"] = ERRORS[code]
         return responses
