@@ -93,7 +93,8 @@ def run_schemathesis(
     argv += ["--seed", SEED, "--workers", "1", "--no-color", "--wait-for-schema", "30"]
     if token:
         argv += ["--header", f"Authorization: Token {token}"]
-    run = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    # in tmp_path: schemathesis keeps its cache and example database in the working directory
+    run = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
     report = run.stdout + run.stderr
     assert run.returncode == 0, report[-20000:]
     return report
