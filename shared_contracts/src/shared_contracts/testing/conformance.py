@@ -97,6 +97,7 @@ def run_schemathesis(
     run = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
     report = run.stdout + run.stderr
     assert run.returncode == 0, report[-20000:]
+    print(next((line for line in report.splitlines() if " generated, " in line), ""))  # pytest -rP shows it
     return report
 
 
