@@ -19,7 +19,7 @@ DEV_ENV := $(RIPPLE_VAR_DIR)/dev.env
 TEST_DB_PREFIX ?= ripple
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install uv test test-contracts test-sqlite test-e2e test-compose faults lint format schemas dev demo up down logs bench clean
+.PHONY: help install uv browser test test-contracts test-sqlite test-e2e test-compose faults lint format schemas dev demo up down logs bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -32,7 +32,11 @@ uv: ## install uv (the one installer and lock of this monorepo) into var/bootstr
 install: uv ## build .venv with every package of the workspace, exactly as uv.lock pins them
 	"$(UV)" sync --frozen --all-packages --compile-bytecode --python $(PYTHON_VERSION)
 
-test: install test-contracts $(SERVICES:%=test-%) test-e2e test-compose ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1, a Docker engine for compose)
+browser: ## install headless Chromium (Debian's package) for the Swagger UI test, if missing
+	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; }
+
+test: install browser test-contracts $(SERVICES:%=test-%) test-e2e test-compose ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1, a Docker engine for compose)
 
 test-contracts: ## shared_contracts: schemas, golden events, topology, publisher
 	cd shared_contracts && $(PY) -m pytest -q

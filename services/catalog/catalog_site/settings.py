@@ -75,20 +75,13 @@ REST_FRAMEWORK = service_settings.rest_framework(
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    DEFAULT_SCHEMA_CLASS="drf_spectacular.openapi.AutoSchema",
 )
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
 BULK_DELETE_MAX_PRODUCTS = env.int("BULK_DELETE_MAX_PRODUCTS", default=10_000)
 
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Ripple catalog API",
-    "DESCRIPTION": "Products, categories and media; every delete becomes an event on RabbitMQ.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-}
+SPECTACULAR_SETTINGS = service_settings.spectacular(
+    "Ripple catalog API", "Products, categories and media; every delete becomes an event on RabbitMQ."
+)
 
 BROKER_URL = service_settings.broker_url()
 OUTBOX = {

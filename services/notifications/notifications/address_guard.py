@@ -1,8 +1,10 @@
 """Refuse webhook targets that resolve to private, loopback, link-local or reserved addresses.
 
 Every address a host resolves to must be public (or in NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS,
-or loopback while NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK is on). The verdict is cached per host
-for NOTIFICATIONS_ADDRESS_CACHE_SECONDS, so a busy endpoint costs one DNS lookup a minute.
+or loopback while NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK is on). The verdict, and the address it
+allowed, are cached per host for NOTIFICATIONS_ADDRESS_CACHE_SECONDS, so a busy endpoint costs one
+DNS lookup a minute. Webhooks connect to exactly that address (see notifications.pinning): a DNS
+answer that changes after the check (rebinding) never reaches a refused address.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ class AddressUnresolved(Exception):
 
 @dataclass(frozen=True)
 class _Verdict:
-    """A cached answer: None when allowed, else why not; valid until `expires`."""
+    """A cached answer: the address to connect to, or why not; valid until `expires`."""
 
+    address: Address | None
     refusal: str | None
     expires: float
 
@@ -89,19 +92,24 @@ def resolve(host: str) -> list[Address]:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise AddressUnresolved(f"cannot resolve {host!r}: {exc}") from exc
-    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+    addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+    if not addresses:
+        raise AddressUnresolved(f"{host!r} has no addresses")
+    return addresses
 
 
-def check_host(host: str) -> None:
-    """Raise AddressRefused if any address of the host is not allowed (cached per host)."""
+def check_host(host: str) -> Address:
+    """The checked address to connect to; AddressRefused if any address of the host is not allowed."""
     host = host.lower()
     now = time.monotonic()
     verdict = _cache.get(host)
     if verdict is None or verdict.expires <= now:
-        refusals = [reason for reason in map(refusal_for, resolve(host)) if reason]
+        addresses = resolve(host)
+        refusals = [reason for reason in map(refusal_for, addresses) if reason]
         refusal = f"{host} refused: {refusals[0]}" if refusals else None
-        verdict = _Verdict(refusal, now + settings.NOTIFICATIONS_ADDRESS_CACHE_SECONDS)
+        verdict = _Verdict(addresses[0], refusal, now + settings.NOTIFICATIONS_ADDRESS_CACHE_SECONDS)
         with _lock:
             _cache[host] = verdict
     if verdict.refusal:
         raise AddressRefused(verdict.refusal)
+    return verdict.address

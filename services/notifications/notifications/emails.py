@@ -1,7 +1,13 @@
-"""E-mail one delivery through Django's SMTP backend, written from the event's snapshot."""
+"""E-mail one delivery through Django's SMTP backend, written from the event's snapshot.
+
+Every header value is made one safe line (a product name with a line break cannot inject a
+header or make the message unsendable), and an e-mail that still cannot be written, like one to
+an invalid address, fails at once instead of being retried for an hour.
+"""
 
 from __future__ import annotations
 
+import re
 import smtplib
 import time
 from collections.abc import Callable, Iterator
@@ -9,11 +15,23 @@ from contextlib import contextmanager, suppress
 from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
+from django.core.validators import validate_email
 
+from notifications import failures
 from notifications.deliveries import AttemptResult, Verdict
 from notifications.models import Delivery
 from shared_contracts.events import CategoryDeletedV1, CloudEvent, ProductDeletedV1, parse_event
+
+SUBJECT_LENGTH = 200
+# Control characters (C0, DEL, C1) and Unicode line and paragraph separators.
+_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def header_text(value: str, limit: int = SUBJECT_LENGTH) -> str:
+    """One line that is safe as a header value: control characters and runs of blanks become one space."""
+    return " ".join(_UNSAFE_IN_HEADER.sub(" ", value).split())[:limit]
 
 
 def _who(data) -> str:
@@ -41,13 +59,6 @@ def render(event: CloudEvent) -> tuple[str, str]:
     return f"[Ripple] {subject}", f"{text}\n\nEvent {event.type} {event.id}\n"
 
 
-def is_permanent(exc: Exception) -> bool:
-    """SMTP said no for good (5xx), as opposed to later (4xx) or a network problem."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in exc.recipients.values())
-    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
-
-
 @contextmanager
 def smtp_session() -> Iterator[Callable[[Delivery], AttemptResult]]:
     """A send function whose e-mails share one SMTP connection, closed at the end."""
@@ -60,22 +71,39 @@ def smtp_session() -> Iterator[Callable[[Delivery], AttemptResult]]:
         connection.close()
 
 
-def send(delivery: Delivery, connection=None) -> AttemptResult:
-    """Send the e-mail of one delivery; SMTP 4xx and network errors retry, 5xx fails."""
-    started = time.perf_counter()
+def compose(delivery: Delivery, connection=None) -> EmailMessage:
+    """The e-mail of a delivery, headers written; ValueError or ValidationError if it never can be."""
+    validate_email(delivery.recipient.email)
     subject, body = render(parse_event(delivery.payload))
     message = EmailMessage(
-        subject,
+        header_text(subject),
         body,
         settings.DEFAULT_FROM_EMAIL,
         [delivery.recipient.email],
-        headers={"X-Ripple-Event-Id": str(delivery.event_id), "X-Ripple-Event-Type": delivery.event_type},
+        headers={
+            "X-Ripple-Event-Id": str(delivery.event_id),
+            "X-Ripple-Event-Type": header_text(delivery.event_type),
+        },
         connection=connection,
     )
+    message.message()  # a header Django refuses (BadHeaderError) is found here, not mid-SMTP
+    return message
+
+
+def send(delivery: Delivery, connection=None) -> AttemptResult:
+    """Send the e-mail of one delivery; what retrying cannot fix fails at once (see failures)."""
+    started = time.perf_counter()
+
+    def result(verdict: Verdict, error: str = "") -> AttemptResult:
+        """The attempt's result, timed."""
+        return AttemptResult(verdict, round((time.perf_counter() - started) * 1000), error=error)
+
+    try:
+        message = compose(delivery, connection)
+    except (ValueError, ValidationError) as exc:  # InvalidEvent and BadHeaderError are ValueErrors
+        return result(Verdict.FAILED, f"cannot be sent: {type(exc).__name__}: {exc}")
     try:
         message.send(fail_silently=False)
     except (smtplib.SMTPException, OSError) as exc:
-        latency = round((time.perf_counter() - started) * 1000)
-        verdict = Verdict.FAILED if is_permanent(exc) else Verdict.RETRY
-        return AttemptResult(verdict, latency, error=f"{type(exc).__name__}: {exc}")
-    return AttemptResult(Verdict.DELIVERED, round((time.perf_counter() - started) * 1000))
+        return result(failures.smtp_error_verdict(exc), f"{type(exc).__name__}: {exc}")
+    return result(Verdict.DELIVERED)

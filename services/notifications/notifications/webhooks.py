@@ -1,8 +1,9 @@
 """POST one delivery to its webhook endpoint, signed, and say what the answer means.
 
 One keep-alive `requests.Session` per worker process; no redirects, no proxies from the
-environment, a bounded read of the answer. 2xx delivers, 410 disables the endpoint, 429 and 5xx
-(and network errors) retry, honouring Retry-After; anything else fails for good.
+environment, a bounded read of the answer; it connects only to the address the guard checked
+(notifications.pinning). 2xx delivers, 410 disables the endpoint, 408, 429 and 5xx (and network
+errors) retry, honouring Retry-After; what retrying cannot fix fails at once (notifications.failures).
 """
 
 from __future__ import annotations
@@ -11,19 +12,22 @@ import os
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils import timezone
 
-from notifications import address_guard, signing
+from notifications import address_guard, failures, signing
 from notifications.deliveries import AttemptResult, Verdict
 from notifications.models import Delivery, WebhookEndpoint
+from notifications.pinning import PinnedAddressAdapter
 
 USER_AGENT = "Ripple-Notifications/1.0 (+https://www.standardwebhooks.com/)"
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 MAX_ANSWER_BYTES = 64 * 1024
+valid_url = URLValidator(schemes=["http", "https"])
 
 _session: tuple[int, requests.Session] | None = None
 
@@ -35,6 +39,8 @@ def session() -> requests.Session:
         http = requests.Session()
         http.trust_env = False  # no proxies or .netrc from the environment for outgoing webhooks
         http.headers.update({"User-Agent": USER_AGENT, "Content-Type": CONTENT_TYPE})
+        for scheme in ("http://", "https://"):
+            http.mount(scheme, PinnedAddressAdapter())
         _session = (os.getpid(), http)
     return _session[1]
 
@@ -97,7 +103,7 @@ def judge(response: requests.Response, answer: str, latency_ms: int) -> AttemptR
     if code == 410:
         return AttemptResult(Verdict.GONE, latency_ms, code, "410 Gone: the endpoint was disabled")
     detail = answer[:200]
-    if code == 429 or code >= 500:
+    if failures.http_code_verdict(code) is Verdict.RETRY:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         return AttemptResult(Verdict.RETRY, latency_ms, code, f"HTTP {code}: {detail}".strip(), retry_after)
     if 300 <= code < 400:
@@ -109,7 +115,7 @@ def judge(response: requests.Response, answer: str, latency_ms: int) -> AttemptR
 
 
 def send(delivery: Delivery) -> AttemptResult:
-    """Check the target's address, then POST the signed event and judge the answer."""
+    """POST the signed event to the checked address of a valid URL and judge the answer."""
     started = time.perf_counter()
 
     def elapsed() -> int:
@@ -118,11 +124,9 @@ def send(delivery: Delivery) -> AttemptResult:
 
     url = delivery.endpoint.url
     try:
-        address_guard.check_host(urlsplit(url).hostname or "")
-    except address_guard.AddressRefused as exc:
-        return AttemptResult(Verdict.FAILED, elapsed(), error=str(exc))
-    except address_guard.AddressUnresolved as exc:
-        return AttemptResult(Verdict.RETRY, elapsed(), error=str(exc))
+        valid_url(url)  # control characters, spaces, other schemes: never reach a request line
+    except ValidationError:
+        return AttemptResult(Verdict.FAILED, elapsed(), error=f"invalid webhook URL {url[:200]!r}")
     body = delivery.payload.encode()
     try:
         response = session().post(
@@ -133,8 +137,13 @@ def send(delivery: Delivery) -> AttemptResult:
             allow_redirects=False,
             stream=True,
         )
+    except address_guard.AddressRefused as exc:
+        return AttemptResult(Verdict.FAILED, elapsed(), error=str(exc))
+    except address_guard.AddressUnresolved as exc:
+        return AttemptResult(Verdict.RETRY, elapsed(), error=str(exc))
     except requests.RequestException as exc:
-        return AttemptResult(Verdict.RETRY, elapsed(), error=f"{type(exc).__name__}: {exc}")
+        verdict = failures.request_error_verdict(exc)
+        return AttemptResult(verdict, elapsed(), error=f"{type(exc).__name__}: {exc}")
     with response:
         answer = read_answer(response)
     return judge(response, answer, elapsed())

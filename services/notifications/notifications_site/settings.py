@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "shared_contracts.adminuser",
     "shared_contracts.messaging.inbox",
     "notifications",
@@ -57,6 +59,10 @@ REST_FRAMEWORK = service_settings.rest_framework(
     DEFAULT_PERMISSION_CLASSES=["rest_framework.permissions.DjangoModelPermissions"],
 )
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
+SPECTACULAR_SETTINGS = service_settings.spectacular(
+    "Ripple notifications API",
+    "Webhook endpoints and e-mail recipients for catalog events, and the delivery log.",
+)
 
 BROKER_URL = service_settings.broker_url()
 CELERY_BROKER_URL = BROKER_URL

@@ -1,12 +1,14 @@
-"""URLs of the notifications service: the API, the admin and the health endpoints."""
+"""URLs of the notifications service: the API, its OpenAPI and Swagger UI, the admin, health."""
 
 from django.contrib import admin
 from django.urls import include, path
 
 from notifications_site import health
+from shared_contracts.web import openapi
 
 urlpatterns = [
     path("api/v1/", include("notifications.api.urls")),
+    *openapi.urlpatterns(),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -1,7 +1,8 @@
 """Version-ordered writes to the index, shared by the event handlers and `manage.py reindex`.
 
-An upsert is written only if its version is above both the indexed document's and the product's
-tombstone; a delete removes a document whose version it reaches and raises the tombstone. Each
+An upsert is written only if its version is above the indexed document's and the product has no
+tombstone: a tombstone is final for its product id, whatever version a later upsert carries (the
+catalog never brings a deleted id back). A delete removes the document and raises the tombstone. Each
 call is a few bulk queries, whatever the number of products, and must run inside a transaction
 (the backend's per-product lock lasts until it ends).
 """
@@ -63,7 +64,7 @@ def require_transaction() -> None:
 
 
 def upsert_documents(documents: Iterable[SearchDocument]) -> UpsertResult:
-    """Write each document unless the index already holds its version or a newer one, or a tombstone."""
+    """Write each document unless the index holds its version or a newer one, or the product is deleted."""
     require_transaction()
     docs = newest_per_product(documents)
     if not docs:
@@ -71,29 +72,26 @@ def upsert_documents(documents: Iterable[SearchDocument]) -> UpsertResult:
     ids = [doc.product_id for doc in docs]
     backend().lock_products(ids)
     indexed, deleted = versions(SearchDocument, ids), versions(Tombstone, ids)
-    fresh = [d for d in docs if d.version > max(indexed.get(d.product_id, 0), deleted.get(d.product_id, 0))]
+    live = [d for d in docs if d.product_id not in deleted]
+    fresh = [d for d in live if d.version > indexed.get(d.product_id, 0)]
     now = timezone.now()
     for doc in fresh:
         doc.updated_at = now
     SearchDocument.objects.bulk_create(
         fresh, update_conflicts=True, unique_fields=["product_id"], update_fields=DOCUMENT_FIELDS
     )
-    tombstoned = sum(1 for d in docs if d.version <= deleted.get(d.product_id, 0))
-    return UpsertResult(
-        written=len(fresh), current=len(docs) - len(fresh) - tombstoned, tombstoned=tombstoned
-    )
+    return UpsertResult(written=len(fresh), current=len(live) - len(fresh), tombstoned=len(docs) - len(live))
 
 
 def remove_documents(deleted_versions: dict[int, int]) -> int:
-    """Remove documents the deletes reach, raise each tombstone to its highest version; return removals."""
+    """Remove deleted products' documents, raise each tombstone to its highest version; return removals."""
     require_transaction()
     ids = list(deleted_versions)
     if not ids:
         return 0
     backend().lock_products(ids)
-    indexed, tombstones = versions(SearchDocument, ids), versions(Tombstone, ids)
-    doomed = [pid for pid, version in indexed.items() if deleted_versions[pid] >= version]
-    removed = SearchDocument.objects.filter(product_id__in=doomed).delete()[0] if doomed else 0
+    tombstones = versions(Tombstone, ids)
+    removed = SearchDocument.objects.filter(product_id__in=ids).delete()[0]
     now = timezone.now()
     raised = [
         Tombstone(product_id=pid, version=version, deleted_at=now)

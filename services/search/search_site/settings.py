@@ -19,14 +19,24 @@ VAR_DIR = Path(env.str("RIPPLE_VAR_DIR", default=str(REPO_DIR / "var")))
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "shared_contracts.messaging.inbox",
     "search",
+    "django.contrib.staticfiles",  # after search, whose runserver (on port 8001) wins
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
+# Swagger UI's page and its assets (served by WhiteNoise, collected by the migrate role).
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static" / "search")))
+STORAGES = service_settings.storages()
+WHITENOISE_USE_FINDERS = DEBUG
 
 ROOT_URLCONF = "search_site.urls"
 WSGI_APPLICATION = "search_site.wsgi.application"
@@ -45,7 +55,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "shared_contracts.web.errors.json_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "shared_contracts.web.openapi.RippleAutoSchema",
 }
+SPECTACULAR_SETTINGS = service_settings.spectacular(
+    "Ripple search API", "Full-text search over the catalog's products, kept current by its events."
+)
 SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=20)
 SEARCH_MAX_PAGE_SIZE = 100
 SEARCH_MAX_QUERY_LENGTH = 200

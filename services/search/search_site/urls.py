@@ -1,12 +1,14 @@
-"""URLs of the search service: the search API and the health endpoints; every error is JSON."""
+"""URLs of the search service: the search API, its OpenAPI and Swagger UI, health; every error is JSON."""
 
 from django.urls import re_path
 
 from search.api.views import SearchView
 from search_site import health
+from shared_contracts.web import openapi
 
 urlpatterns = [
     re_path(r"^api/v1/search/?$", SearchView.as_view(), name="search"),
+    *openapi.urlpatterns(),
     re_path(r"^healthz/?$", health.healthz, name="healthz"),
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
 ]

@@ -116,15 +116,34 @@ def storages() -> dict[str, Any]:
 
 
 def rest_framework(**overrides: Any) -> dict[str, Any]:
-    """DRF as every Ripple API uses it: token auth, bounded pages, JSON errors with a `detail`."""
+    """DRF as every Ripple API uses it: token auth, JSON bodies, bounded pages, JSON errors (`detail`)."""
     return {
         "DEFAULT_AUTHENTICATION_CLASSES": [
             "rest_framework.authentication.TokenAuthentication",
             "rest_framework.authentication.SessionAuthentication",
         ],
+        "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # uploads set their own
+        "TEST_REQUEST_DEFAULT_FORMAT": "json",
         "DEFAULT_PAGINATION_CLASS": "shared_contracts.web.pagination.BoundedPageNumberPagination",
         "PAGE_SIZE": 50,
         "EXCEPTION_HANDLER": "shared_contracts.web.errors.json_exception_handler",
         "NON_FIELD_ERRORS_KEY": "errors",
+        "DEFAULT_SCHEMA_CLASS": "shared_contracts.web.openapi.RippleAutoSchema",
         **overrides,
+    }
+
+
+def spectacular(title: str, description: str) -> dict[str, Any]:
+    """drf-spectacular as every Ripple API uses it: tags per resource, Swagger UI served locally."""
+    return {
+        "TITLE": title,
+        "DESCRIPTION": description,
+        "VERSION": "1.0.0",
+        "SERVE_INCLUDE_SCHEMA": False,
+        "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+        "COMPONENT_SPLIT_REQUEST": True,
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "SWAGGER_UI_SETTINGS": {"deepLinking": True, "tryItOutEnabled": True},
     }

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import posixpath
 
+import django_filters
 from django.conf import settings
 from rest_framework import serializers
 
-from catalog.api.filters import ProductFilter
+from catalog.api.filters import MAX_ID, PRICE_FILTER_LIMIT, IdFilter, PriceBoundFilter, ProductFilter
 from catalog.models import Category, Product, ProductMedia
 from shared_contracts.web.serializers import RejectUnknownFieldsMixin
 
@@ -23,11 +24,16 @@ class StrictModelSerializer(RejectUnknownFieldsMixin, serializers.ModelSerialize
 class CategorySerializer(StrictModelSerializer):
     """A category and how many products it has."""
 
-    product_count = serializers.IntegerField(read_only=True)
+    product_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Category
         fields = ["id", "name", "slug", "description", "product_count", "created_at", "updated_at"]
+
+    def get_product_count(self, category: Category) -> int:
+        """How many products it has (counted by the list's query; a new category has none yet)."""
+        count = getattr(category, "product_count", None)
+        return category.products.count() if count is None else count
 
 
 class MediaSerializer(StrictModelSerializer):
@@ -102,6 +108,34 @@ class ProductSerializer(StrictModelSerializer):
         read_only_fields = ["version"]
 
 
+def filter_value_field(product_filter: django_filters.Filter) -> serializers.Field:
+    """The JSON field that one of the product list's filters reads in bulk delete's `filter`."""
+    if isinstance(product_filter, IdFilter):
+        return serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    if isinstance(product_filter, PriceBoundFilter):
+        limit = float(PRICE_FILTER_LIMIT)
+        return serializers.FloatField(required=False, min_value=-limit, max_value=limit)
+    if isinstance(product_filter, django_filters.IsoDateTimeFilter):
+        return serializers.DateTimeField(required=False)
+    return serializers.CharField(required=False)
+
+
+class BulkDeleteFilterSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """The product list's filters (at least one), each of its own type; the same names as the list's."""
+
+    min_properties = 1
+
+    def get_fields(self):
+        """One optional field per filter of the product list."""
+        return {name: filter_value_field(f) for name, f in ProductFilter.base_filters.items()}
+
+    def validate(self, attrs):
+        """At least one filter."""
+        if not attrs:
+            raise serializers.ValidationError("Give at least one filter.")
+        return attrs
+
+
 class BulkDeleteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """Which products to delete: `ids`, or a `filter` using the list endpoint's filters."""
 
@@ -111,20 +145,23 @@ class BulkDeleteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         allow_empty=False,
         max_length=100_000,
     )
-    filter = serializers.DictField(child=serializers.CharField(), required=False, allow_empty=False)
+    filter = BulkDeleteFilterSerializer(required=False)
     dry_run = serializers.BooleanField(default=False)
-
-    def validate_filter(self, value):
-        """Only the product list's filters are allowed."""
-        unknown = sorted(set(value) - set(ProductFilter.base_filters))
-        if unknown:
-            raise serializers.ValidationError(f"Unknown filter(s): {', '.join(unknown)}.")
-        if not any(item.strip() for item in value.values()):
-            raise serializers.ValidationError("At least one filter needs a value.")
-        return value
 
     def validate(self, attrs):
         """Exactly one of `ids` and `filter`."""
         if ("ids" in attrs) == ("filter" in attrs):
             raise serializers.ValidationError("Give exactly one of `ids` and `filter`.")
         return attrs
+
+
+class BulkDeleteReportSerializer(serializers.Serializer):
+    """What a bulk delete deleted, or with `dry_run` would delete."""
+
+    dry_run = serializers.BooleanField()
+    products = serializers.IntegerField(help_text="How many products (are to) go.")
+    media = serializers.IntegerField(help_text="How many media files go with them.")
+    product_ids = serializers.ListField(child=serializers.IntegerField())
+    missing_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="Requested `ids` that do not exist."
+    )

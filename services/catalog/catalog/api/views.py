@@ -8,12 +8,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from catalog.api.filters import ProductFilter
+from catalog.api.filters import MediaFilter, ProductFilter
 from catalog.api.permissions import CanDeleteProducts, CatalogPermissions
 from catalog.api.serializers import (
+    BulkDeleteReportSerializer,
     BulkDeleteSerializer,
     CategorySerializer,
     MediaSerializer,
@@ -59,7 +60,7 @@ class ProductViewSet(OutboxDeleteMixin, viewsets.ModelViewSet):
             return Product.objects.all()
         return super().get_queryset()
 
-    @extend_schema(request=BulkDeleteSerializer, responses={200: dict})
+    @extend_schema(request=BulkDeleteSerializer, responses={200: BulkDeleteReportSerializer})
     @action(
         detail=False,
         methods=["post"],
@@ -78,7 +79,10 @@ class ProductViewSet(OutboxDeleteMixin, viewsets.ModelViewSet):
                 raise ValidationError({"ids": [f"At most {cap} ids per request."]})
             queryset = queryset.filter(pk__in=wanted)
         else:
-            filterset = ProductFilter(data=body.validated_data["filter"], queryset=queryset)
+            given = body.initial_data["filter"]  # as typed, read by the list's own filters
+            filterset = ProductFilter(
+                data={name: given[name] for name in body.validated_data["filter"]}, queryset=queryset
+            )
             if not filterset.is_valid():
                 raise ValidationError({"filter": filterset.errors})
             queryset = filterset.qs
@@ -107,11 +111,11 @@ class MediaViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Media files of products: upload (multipart), list, read, delete."""
+    """Media files of products: upload (multipart: `product` and the `file` itself), list, read, delete."""
 
     queryset = ProductMedia.objects.all()
     serializer_class = MediaSerializer
     permission_classes = [CatalogPermissions]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-    filterset_fields = ["product"]
+    parser_classes = [MultiPartParser]
+    filterset_class = MediaFilter
     ordering_fields = ["id", "created_at", "size"]

@@ -186,11 +186,15 @@ def test_wrong_types_in_a_category_are_refused(admin, field, value):
         ("null", "application/json", 400),
         ("", "application/json", 400),
         ("name=x", "text/plain", 415),
-        ("x", "multipart/form-data", 400),  # no boundary
+        ("x", "multipart/form-data", 400),  # no boundary (media); JSON only elsewhere (415)
     ],
 )
 @pytest.mark.parametrize("url", ["/api/v1/categories/", "/api/v1/products/", "/api/v1/media/"])
 def test_malformed_bodies_are_refused(admin, url, raw, content_type, status):
+    if url == "/api/v1/media/" and content_type == "application/json" and raw:
+        status = 415  # uploads are multipart only
+    if url != "/api/v1/media/" and content_type == "multipart/form-data":
+        status = 415  # categories and products read JSON only
     assert_client_error(admin.post(url, raw, content_type=content_type), status)
     assert not Category.objects.exists() and not ProductMedia.objects.exists()
 
@@ -230,12 +234,15 @@ def test_pages_beyond_the_end_or_not_numbers_are_not_found(admin, product, page)
     [
         ("/api/v1/products/", {"category": "abc"}, "category"),
         ("/api/v1/products/", {"category": BIG}, "category"),
-        ("/api/v1/products/", {"category": "999999"}, "category"),
+        ("/api/v1/products/", {"category": "0"}, "category"),
         ("/api/v1/products/", {"price_min": "cheap"}, "price_min"),
         ("/api/v1/products/", {"price_max": "NaN"}, "price_max"),
         ("/api/v1/products/", {"price_min": "1e999999999"}, "price_min"),
         ("/api/v1/products/", {"price_min": "-1e999999999"}, "price_min"),
-        ("/api/v1/products/", {"price_max": "1e-999999999"}, "price_max"),
+        ("/api/v1/products/", {"price_max": "1.1e20"}, "price_max"),
+        ("/api/v1/products/", {"updated_after": ""}, "updated_after"),
+        ("/api/v1/products/", {"category": ""}, "category"),
+        ("/api/v1/products/", {"category": "1.5"}, "category"),
         ("/api/v1/products/", {"updated_after": "yesterday"}, "updated_after"),
         ("/api/v1/products/", {"updated_after": "2024-13-45T00:00:00Z"}, "updated_after"),
         ("/api/v1/products/", {"updated_after": "0001-01-01T00:00:00+01:00"}, "updated_after"),

@@ -6,7 +6,8 @@ import json
 import re
 from urllib.parse import urlsplit
 
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator, URLValidator
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from notifications import address_guard
@@ -23,9 +24,10 @@ class EventTypesField(serializers.ListField):
         kwargs.setdefault("max_length", 20)
         super().__init__(child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENT_TYPES), **kwargs)
 
-    def to_internal_value(self, data):
-        """Validate, then drop duplicates keeping the order."""
-        return list(dict.fromkeys(super().to_internal_value(data)))
+    def run_validation(self, data=serializers.empty):
+        """Validate (at most 20 given, as the schema says), then drop duplicates keeping the order."""
+        value = super().run_validation(data)
+        return value if value is None else list(dict.fromkeys(value))
 
 
 # One DNS label; a host is labels joined by dots. A single label is a service name on a compose
@@ -65,7 +67,7 @@ class SubscriptionSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
 class WebhookEndpointSerializer(SubscriptionSerializer):
     """A webhook endpoint; its secret is generated here and shown only to its owner."""
 
-    url = WebhookURLField(max_length=2000)
+    url = WebhookURLField(max_length=2000, validators=[RegexValidator(r"^[Hh][Tt][Tt][Pp][Ss]?://")])
     secret = serializers.SerializerMethodField()
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -171,6 +173,7 @@ class DeliverySerializer(serializers.ModelSerializer):
         return json.loads(delivery.payload)
 
 
+@extend_schema_serializer(exclude_fields=["page", "page_size"])  # the paginator documents those
 class DeliveryFilterSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """The query parameters of the delivery list; anything else is a 400."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
@@ -36,6 +37,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         """The creator owns the new endpoint."""
         serializer.save(owner=self.request.user)
 
+    @extend_schema(request=None)
     @action(
         detail=True, methods=["post"], url_path="rotate-secret", permission_classes=[RotateSecretPermission]
     )
@@ -54,6 +56,7 @@ class EmailRecipientViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[0-9]+"
 
 
+@extend_schema_view(list=extend_schema(parameters=[DeliveryFilterSerializer]))
 class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     """The delivery log, newest first: `?status=`, `?channel=`, `?endpoint=`, `?recipient=`, `?event_id=`."""
 

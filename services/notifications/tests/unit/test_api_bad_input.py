@@ -18,11 +18,16 @@ pytestmark = pytest.mark.django_db
         ({"url": "http://user:pw@127.0.0.1/hook"}, "url"),
         ({"url": "http://10.1.2.3/hook"}, "url"),
         ({"url": "http://169.254.169.254/latest"}, "url"),
+        ({"url": "http://127.0.0.1/hook\r\nX-Injected: yes"}, "url"),
+        ({"url": "http://127.0.0.1/ho\tok"}, "url"),
         ({"url": "http://127.0.0.1/h", "event_types": ["catalog.product.exploded.v1"]}, "event_types"),
         ({"url": "http://127.0.0.1/h", "event_types": ["catalog.media.deleted.v1"]}, "event_types"),
         ({"url": "http://127.0.0.1/h", "event_types": "catalog.product.deleted.v1"}, "event_types"),
         ({"url": "http://127.0.0.1/h", "secret": "whsec_mine"}, "secret"),
         ({"url": "http://127.0.0.1/h", "colour": "blue"}, "colour"),
+        ({"url": "http://127.0.0.1/h", "is_active": 0}, "is_active"),
+        ({"url": "http://127.0.0.1/h", "event_types": ["catalog.product.deleted.v1"] * 21}, "event_types"),
+        ({"url": "http://127.0.0.1/h", "is_active": "yes"}, "is_active"),
         ({}, "url"),
     ],
 )
@@ -43,7 +48,11 @@ def test_single_label_hosts_of_a_compose_or_kubernetes_network_are_accepted(api,
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"email": "not-an-address"}, "email"), ({"email": "a@example.com", "event_types": [1]}, "event_types")],
+    [
+        ({"email": "not-an-address"}, "email"),
+        ({"email": "a@example.com\r\nBcc: everyone@example.com"}, "email"),
+        ({"email": "a@example.com", "event_types": [1]}, "event_types"),
+    ],
 )
 def test_bad_recipients_are_refused(api, body, field):
     response = api.post("/api/v1/email-recipients/", body, format="json")

@@ -98,10 +98,11 @@ def test_when_the_schedule_is_used_up_the_delivery_fails(eager, receiver, endpoi
     assert delivery.last_error.startswith("gave up after 4 attempts")
 
 
-def test_other_4xx_fail_without_retry(eager, receiver, endpoint):
-    receiver.script("/hook", Reply(400, body=b"unknown event type"))
+@pytest.mark.parametrize("code", [400, 401, 403, 404, 405, 413, 422])
+def test_other_4xx_fail_without_retry(eager, receiver, endpoint, code):
+    receiver.script("/hook", Reply(code, body=b"unknown event type"))
     delivery = deliver(endpoint)
-    assert attempts(delivery) == [("failed", 400, None)] and "unknown event type" in delivery.last_error
+    assert attempts(delivery) == [("failed", code, None)] and "unknown event type" in delivery.last_error
 
 
 def test_a_refused_connection_is_retried_then_fails(eager):

@@ -24,3 +24,9 @@ class SearchPagination(BoundedPageNumberPagination):
         """The requested page number, or 1."""
         raw = request.query_params.get(self.page_query_param)
         return 1 if raw is None else whole_number(raw, "page")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """Tell the results which page is wanted, so its count and rows come from one query."""
+        size = self.get_page_size(request)
+        queryset.window((self.get_page_number(request, None) - 1) * size, size)
+        return super().paginate_queryset(queryset, request, view)

@@ -25,11 +25,11 @@ class IndexBackend(Protocol):
     def lock_products(self, product_ids: list[int]) -> None:
         """Serialise writers of the same products until the current transaction ends."""
 
-    def count(self, terms: list[str]) -> int:
-        """How many documents match every term."""
+    def page(self, terms: list[str], offset: int, limit: int) -> tuple[int, list[SearchDocument]]:
+        """How many documents match every term, and one page of them, best first, from one snapshot.
 
-    def search(self, terms: list[str], offset: int, limit: int) -> list[SearchDocument]:
-        """One page of matching documents, best first, each with a `score` (higher is better)."""
+        Each document has a `score` (higher is better).
+        """
 
 
 def terms_of(query: str) -> list[str]:
@@ -51,18 +51,31 @@ def backend() -> IndexBackend:
 
 
 class SearchResults:
-    """A ranked result set that counts and slices lazily, so Django's paginator can page through it."""
+    """A ranked result set for Django's paginator: its count and the page it reads come from one query.
+
+    `window()` names the page about to be read; counting then fetches the count and that page
+    together (see search.backends.paging), and slicing inside the window reads what was fetched.
+    """
 
     def __init__(self, query: str):
         """Parse the query; nothing runs until the results are counted or sliced."""
         self.terms = terms_of(query)
-        self._count: int | None = None
+        self._window = (0, 0)
+        self._fetched: tuple[int, list[SearchDocument]] | None = None
+
+    def window(self, offset: int, limit: int) -> None:
+        """The page the next count and slice are about."""
+        self._window, self._fetched = (offset, limit), None
+
+    def _fetch(self) -> tuple[int, list[SearchDocument]]:
+        """Count and the window's documents (once)."""
+        if self._fetched is None:
+            self._fetched = backend().page(self.terms, *self._window) if self.terms else (0, [])
+        return self._fetched
 
     def count(self) -> int:
-        """How many documents match (counted once)."""
-        if self._count is None:
-            self._count = backend().count(self.terms) if self.terms else 0
-        return self._count
+        """How many documents match."""
+        return self._fetch()[0]
 
     def __len__(self) -> int:
         """Same as count()."""
@@ -71,6 +84,10 @@ class SearchResults:
     def __getitem__(self, window: slice) -> list[SearchDocument]:
         """The documents in a window of the ranking (only slices are supported)."""
         start, stop = window.start or 0, window.stop
-        if not self.terms or stop is None or stop <= start:
+        if stop is None or stop <= start:
             return []
-        return backend().search(self.terms, start, stop - start)
+        offset, limit = self._window
+        if not (offset <= start and stop <= offset + limit):
+            self.window(start, stop - start)
+            offset = start
+        return self._fetch()[1][start - offset : stop - offset]

@@ -7,17 +7,15 @@ from __future__ import annotations
 
 from django.db import connection
 
+from search.backends.paging import one_snapshot_page
 from search.models import SearchDocument
 
 LOCK_SQL = "SELECT pg_advisory_xact_lock(id) FROM unnest(%s::bigint[]) AS id"
-COUNT_SQL = "SELECT count(*) FROM search_document WHERE search_vector @@ to_tsquery('english', %s)"
-SEARCH_SQL = """
+MATCHES_SQL = """
     SELECT id, product_id, document_id, sku, name, description, price, category_id, category_name,
            version, updated_at, ts_rank(search_vector, query) AS score
     FROM search_document, to_tsquery('english', %s) AS query
     WHERE search_vector @@ query
-    ORDER BY score DESC, product_id
-    LIMIT %s OFFSET %s
 """
 
 
@@ -34,12 +32,6 @@ class PostgresBackend:
         with connection.cursor() as cursor:
             cursor.execute(LOCK_SQL, [sorted(set(product_ids))])
 
-    def count(self, terms: list[str]) -> int:
-        """How many documents match every term."""
-        with connection.cursor() as cursor:
-            cursor.execute(COUNT_SQL, [tsquery(terms)])
-            return cursor.fetchone()[0]
-
-    def search(self, terms: list[str], offset: int, limit: int) -> list[SearchDocument]:
-        """One page of matches by ts_rank (name and SKU weigh most, then category, then description)."""
-        return list(SearchDocument.objects.raw(SEARCH_SQL, [tsquery(terms), limit, offset]))
+    def page(self, terms: list[str], offset: int, limit: int) -> tuple[int, list[SearchDocument]]:
+        """Count and one page of matches by ts_rank (name and SKU weigh most, then category, description)."""
+        return one_snapshot_page(MATCHES_SQL, tsquery(terms), offset, limit)

@@ -6,19 +6,15 @@ matches rank first. The score is negated bm25 so that, as on PostgreSQL, higher 
 
 from __future__ import annotations
 
-from django.db import connection
-
+from search.backends.paging import one_snapshot_page
 from search.models import SearchDocument
 
-COUNT_SQL = "SELECT count(*) FROM search_document_fts WHERE search_document_fts MATCH %s"
-SEARCH_SQL = """
+MATCHES_SQL = """
     SELECT d.id, d.product_id, d.document_id, d.sku, d.name, d.description, d.price, d.category_id,
            d.category_name, d.version, d.updated_at,
            -bm25(search_document_fts, 10.0, 10.0, 4.0, 1.0) AS score
     FROM search_document_fts JOIN search_document AS d ON d.id = search_document_fts.rowid
     WHERE search_document_fts MATCH %s
-    ORDER BY score DESC, d.product_id
-    LIMIT %s OFFSET %s
 """
 
 
@@ -33,12 +29,6 @@ class SqliteBackend:
     def lock_products(self, product_ids: list[int]) -> None:
         """Nothing to do: the service's SQLite transactions are IMMEDIATE, so writers already take turns."""
 
-    def count(self, terms: list[str]) -> int:
-        """How many documents match every term."""
-        with connection.cursor() as cursor:
-            cursor.execute(COUNT_SQL, [match_expression(terms)])
-            return cursor.fetchone()[0]
-
-    def search(self, terms: list[str], offset: int, limit: int) -> list[SearchDocument]:
-        """One page of matches, best first."""
-        return list(SearchDocument.objects.raw(SEARCH_SQL, [match_expression(terms), limit, offset]))
+    def page(self, terms: list[str], offset: int, limit: int) -> tuple[int, list[SearchDocument]]:
+        """Count and one page of matches, best first."""
+        return one_snapshot_page(MATCHES_SQL, match_expression(terms), offset, limit)

@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 
 from search import indexing
-from search.handlers import index_upserted
+from search.handlers import document_from, index_upserted
 from search.models import SearchDocument, Tombstone
 from search.service import SERVICE
 from shared_contracts.messaging.inbox.models import ProcessedEvent
@@ -78,11 +78,22 @@ def test_an_upsert_arriving_after_the_delete_of_a_newer_version_stays_deleted():
     assert Tombstone.objects.get(product_id=7).version == 4
 
 
-def test_an_older_delete_neither_removes_a_newer_document_nor_lowers_the_tombstone():
+def test_an_older_delete_does_not_lower_the_tombstone_and_any_delete_removes_the_product():
     handle(deleted(1, version=6), upserted(2, version=5, name="Lamp"))
     handle(deleted(1, version=2), deleted(2, version=4))
     assert Tombstone.objects.get(product_id=1).version == 6
-    assert found("lamp") == [2]
+    assert found("lamp") == []
+    assert Tombstone.objects.get(product_id=2).version == 4
+
+
+def test_a_tombstone_is_final_even_for_an_upsert_with_a_higher_version():
+    handle(upserted(5, version=2, name="Ghost chair"), deleted(5, version=3))
+    handle(upserted(5, version=9, name="Ghost chair"))
+    with transaction.atomic():
+        result = indexing.upsert_documents([document_from(upserted(5, version=99).data)])  # as reindex writes
+    assert result == indexing.UpsertResult(tombstoned=1)
+    assert found("ghost") == [] and not SearchDocument.objects.filter(product_id=5).exists()
+    assert Tombstone.objects.get(product_id=5).version == 3
 
 
 def test_the_same_event_twice_has_one_effect():

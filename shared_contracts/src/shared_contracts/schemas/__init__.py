@@ -1,7 +1,9 @@
 """Generated JSON Schema of every event type (one file per type), and the code that writes them.
 
 Run `make schemas` (or `python -m shared_contracts.schemas`) after changing an event model; a test
-fails while the committed files differ from what the models generate.
+fails while the committed files differ from what the models generate. The envelope's schema is at
+least as strict as CloudEvents 1.0: its required attributes are required, and an optional
+attribute is absent or a value, never `null` (events are serialised without `None`s).
 """
 
 from __future__ import annotations
@@ -11,6 +13,33 @@ from importlib import resources
 from typing import Any
 
 from shared_contracts.events import ENVELOPES, EVENT_MODELS, schema_urn
+
+CLOUDEVENTS_REQUIRED = {"specversion", "id", "source", "type"}
+# What CloudEvents 1.0 says of these attributes, beyond their type.
+CLOUDEVENTS_FORMATS = {
+    "source": {"format": "uri-reference"},
+    "subject": {"minLength": 1},
+    "dataschema": {"format": "uri", "minLength": 1},
+}
+
+
+def without_null(attribute: dict[str, Any]) -> dict[str, Any]:
+    """An optional attribute's schema as a value or absent: no `null` branch, no `null` default."""
+    branches = [branch for branch in attribute.get("anyOf", []) if branch != {"type": "null"}]
+    if len(branches) == len(attribute.get("anyOf", [])):
+        return attribute
+    strict = {key: value for key, value in attribute.items() if key not in ("anyOf", "default")}
+    return {**strict, **(branches[0] if len(branches) == 1 else {"anyOf": branches})}
+
+
+def cloudevents_strict(schema: dict[str, Any]) -> dict[str, Any]:
+    """The envelope's schema with CloudEvents 1.0's rules for its context attributes."""
+    schema["properties"] = {
+        name: {**without_null(attribute), **CLOUDEVENTS_FORMATS.get(name, {})}
+        for name, attribute in schema["properties"].items()
+    }
+    schema["required"] = sorted(set(schema.get("required", [])) | CLOUDEVENTS_REQUIRED)
+    return schema
 
 
 def schema_for(event_type: str) -> dict[str, Any]:
@@ -23,7 +52,7 @@ def schema_for(event_type: str) -> dict[str, Any]:
     schema["description"] = (model.__doc__ or "").strip()
     schema["properties"]["type"] = {"const": event_type, "title": "Type", "type": "string"}
     schema["required"] = sorted(set(schema.get("required", [])) | {"id", "time", "type"})
-    return schema
+    return cloudevents_strict(schema)
 
 
 def render(event_type: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections import defaultdict, deque
@@ -35,20 +36,22 @@ class ReceivedRequest:
 
 
 class WebhookReceiver:
-    """A keep-alive HTTP/1.1 server on 127.0.0.1 that records requests and answers from a script."""
+    """A keep-alive HTTP/1.1 server (HTTPS with `tls`) that records requests and answers from a script."""
 
-    def __init__(self):
-        """Bind a free port; serving starts with `start()`."""
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None):
+        """Bind the address (a free port by default); serving starts with `start()`."""
         self.requests: list[ReceivedRequest] = []
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.host, self.port, self.scheme = host, self.server.server_address[1], "https" if tls else "http"
 
-    def url(self, path: str = "/hook") -> str:
-        """The receiver's URL for a path."""
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path: str = "/hook", host: str | None = None) -> str:
+        """The receiver's URL for a path (by its address, or by a name given)."""
+        return f"{self.scheme}://{host or self.host}:{self.port}{path}"
 
     def script(self, path: str, *replies: Reply) -> None:
         """Answer the next requests to `path` with these replies, then 200 for good."""
@@ -116,23 +119,32 @@ def free_port() -> int:
 
 
 class MailSink:
-    """An aiosmtpd handler that keeps every message; `refuse` makes RCPT answer 550."""
+    """An aiosmtpd handler that keeps every message.
+
+    `refuse` makes RCPT answer 550, `defer` 450; `data_reply` replaces the answer to DATA.
+    """
 
     def __init__(self):
         """No messages yet."""
         self.messages: list[Message] = []
         self.refuse: set[str] = set()
+        self.defer: set[str] = set()
+        self.data_reply: str | None = None
         self.port = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        """Accept a recipient unless it is on the refuse list."""
+        """Accept a recipient unless it is on the refuse or defer list."""
         if address in self.refuse:
             return "550 5.1.1 no such user"
+        if address in self.defer:
+            return "450 4.2.1 mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        """Keep the message."""
+        """Keep the message (unless told to answer otherwise)."""
+        if self.data_reply:
+            return self.data_reply
         self.messages.append(message_from_bytes(envelope.original_content))
         return "250 Message accepted for delivery"
 

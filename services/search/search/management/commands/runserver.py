@@ -1,9 +1,9 @@
 """`manage.py runserver` on the search API's own port, 8001, like every other way of running it."""
 
-from django.core.management.commands.runserver import Command as RunserverCommand
+from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
 
 
 class Command(RunserverCommand):
-    """Django's development server, defaulting to port 8001."""
+    """Django's development server (serving static files too), defaulting to port 8001."""
 
     default_port = "8001"
