@@ -51,7 +51,7 @@ format: install ## apply ruff's fixes and formatting
 
 schemas: install ## regenerate the committed JSON Schema files and RabbitMQ definitions from the contracts
 	$(PY) -m shared_contracts.schemas
-	$(PY) -m shared_contracts.rabbitmq_definitions deploy/rabbitmq/definitions.json
+	$(PY) -m ripple_runtime.rabbitmq_definitions deploy/rabbitmq/definitions.json
 
 dev: install $(DEV_ENV) ## run the whole system natively (deploy/Procfile) against the local RabbitMQ; Ctrl-C stops it
 	set -a && . $(DEV_ENV) && set +a && export PATH="$(VENV)/bin:$$PATH" RIPPLE_VAR_DIR="$(RIPPLE_VAR_DIR)" \

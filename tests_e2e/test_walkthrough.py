@@ -14,8 +14,8 @@ import pytest
 import requests
 from standardwebhooks import Webhook
 
-from shared_contracts.testing.processes import wait_until
-from shared_contracts.testing.servers import WebhookReceiver
+from ripple_testing.processes import wait_until
+from ripple_testing.servers import WebhookReceiver
 from tests_e2e.system import REPO_DIR, DevSystem, RabbitDefinitions
 
 JPEG = b"\xff\xd8\xff\xe0" + b"ripple walkthrough image" * 10 + b"\xff\xd9"

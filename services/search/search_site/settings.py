@@ -4,7 +4,7 @@ from pathlib import Path
 
 import environ
 
-from shared_contracts import service_settings
+from ripple_runtime import service_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -19,7 +19,7 @@ VAR_DIR = Path(env.str("RIPPLE_VAR_DIR", default=str(REPO_DIR / "var")))
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "rest_framework",
-    "shared_contracts.messaging.inbox",
+    "ripple_runtime.inbox",
     "search",
 ]
 
@@ -43,7 +43,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "shared_contracts.web.errors.json_exception_handler",
+    "EXCEPTION_HANDLER": "ripple_runtime.web.errors.json_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=20)
@@ -58,7 +58,7 @@ CATALOG_API_TIMEOUT = env.float("CATALOG_API_TIMEOUT", default=10.0)
 BROKER_URL = service_settings.broker_url()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
-EVENT_RETRY = service_settings.event_retry(max_retries=5, base_delay=2, max_delay=300)
+EVENT_RETRY = service_settings.event_retry()
 
 LOGGING = service_settings.logging_config()
 

@@ -11,7 +11,7 @@ urlpatterns = [
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
 ]
 
-handler400 = "shared_contracts.web.errors.bad_request"
-handler404 = "shared_contracts.web.errors.not_found"
-handler500 = "shared_contracts.web.errors.server_error"
-handler403 = "shared_contracts.web.errors.permission_denied"
+handler400 = "ripple_runtime.web.errors.bad_request"
+handler404 = "ripple_runtime.web.errors.not_found"
+handler500 = "ripple_runtime.web.errors.server_error"
+handler403 = "ripple_runtime.web.errors.permission_denied"
