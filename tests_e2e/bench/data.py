@@ -12,9 +12,9 @@ import psycopg
 from kombu import Connection, Producer
 
 from ripple_runtime.messaging.publisher import OutgoingMessage
+from ripple_runtime.messaging.queues import all_queues, declare_topology, events_exchange
 from shared_contracts.events import CONTENT_TYPE, MediaDeletedV1, ProductDeletedV1, build_event
 from shared_contracts.events.catalog import SOURCE, Actor, MediaRef, search_document_id
-from ripple_runtime.messaging.queues import all_queues, declare_topology, events_exchange
 
 MEDIA_NAMES = ("front.jpg", "side.jpg")
 JPEG_BYTES = b"\xff\xd8\xff\xe0 bench jpeg bytes \xff\xd9"
