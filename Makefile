@@ -16,7 +16,7 @@ DEV_ENV := $(RIPPLE_VAR_DIR)/dev.env
 TEST_DB_PREFIX ?= ripple
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install uv test test-contracts lint format schemas dev demo up down logs bench clean
+.PHONY: help install uv test test-contracts test-runtime lint format schemas dev demo up down logs bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -27,12 +27,15 @@ uv: ## install uv (the one installer and lock of this monorepo) if it is missing
 install: uv ## build .venv with every package of the workspace, exactly as uv.lock pins them
 	"$(UV)" sync --frozen --all-packages --python $(PYTHON_VERSION)
 
-test: install test-contracts $(SERVICES:%=test-%) test-e2e ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1)
+test: install test-contracts test-runtime $(SERVICES:%=test-%) test-e2e ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1)
 
-test-contracts: ## shared_contracts: schemas, golden events, topology, publisher
+test-contracts: ## shared_contracts: schemas, golden events, topology; installed alone in a fresh venv
 	cd shared_contracts && $(PY) -m pytest -q
 
-test-e2e: install ## the walkthrough against `make dev`, and the checks of compose, Dockerfile, k8s, definitions
+test-runtime: install ## ripple_runtime: retry policy, subscriptions, import graph, framing, publisher, poison messages
+	cd services/ripple_runtime && $(PY) -m pytest -q
+
+test-e2e: install ## the walkthrough against `make dev` on every database layout, migration from main, deploy checks
 	$(PY) -m pytest -q tests_e2e
 
 # test-catalog, test-media, test-search, test-notifications: unit tests on SQLite (the embedded
