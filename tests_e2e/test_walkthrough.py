@@ -12,13 +12,11 @@ import subprocess
 
 import pytest
 import requests
-from standardwebhooks import Webhook
 
 from ripple_testing.processes import wait_until
 from ripple_testing.servers import WebhookReceiver
+from tests_e2e.flow import delete_ripples_everywhere
 from tests_e2e.system import REPO_DIR, DevSystem, RabbitDefinitions
-
-JPEG = b"\xff\xd8\xff\xe0" + b"ripple walkthrough image" * 10 + b"\xff\xd9"
 
 
 @pytest.fixture(scope="module")
@@ -45,61 +43,7 @@ def system(tmp_path_factory):
 
 
 def test_a_delete_ripples_to_media_search_webhooks_email_and_flower(system, receiver):
-    api = system.api()
-    hook = api.post(
-        system.url("notifications", "/api/v1/webhooks/"),
-        json={"url": receiver.url("/hook"), "event_types": ["catalog.product.deleted.v1"]},
-    )
-    assert hook.status_code == 201, hook.text
-    mail = api.post(
-        system.url("notifications", "/api/v1/email-recipients/"),
-        json={"email": "ops@example.com", "event_types": ["catalog.product.deleted.v1"]},
-    )
-    assert mail.status_code == 201, mail.text
-
-    category = api.post(
-        system.url("catalog", "/api/v1/categories/"), json={"name": "Kitchen", "slug": "kitchen"}
-    )
-    product = api.post(
-        system.url("catalog", "/api/v1/products/"),
-        json={"category": category.json()["id"], "sku": "MUG-1", "name": "Blue mug", "price": "12.50"},
-    ).json()
-    upload = api.post(
-        system.url("catalog", "/api/v1/media/"),
-        data={"product": product["id"]},
-        files={"file": ("mug.jpg", JPEG, "image/jpeg")},
-    )
-    assert upload.status_code == 201, upload.text
-    stored = next((system.var / "media" / "products" / str(product["id"])).iterdir())
-    assert stored.read_bytes() == JPEG
-
-    def hits() -> list:
-        return api.get(system.url("search", "/api/v1/search"), params={"q": "mug"}).json()["results"]
-
-    wait_until(lambda: [h["product_id"] for h in hits()] == [product["id"]], what="the product in search")
-
-    deleted = api.delete(system.url("catalog", f"/api/v1/products/{product['id']}/"))
-    assert deleted.status_code == 204
-
-    wait_until(lambda: not stored.exists(), what="the media worker to delete the file")
-    wait_until(lambda: hits() == [], what="search to drop the product")
-    request = wait_until(lambda: receiver.received("/hook"), what="the webhook")[0]
-    payload = Webhook(hook.json()["secret"]).verify(request.body, request.headers)
-    assert payload["type"] == "catalog.product.deleted.v1"
-    assert payload["data"]["sku"] == "MUG-1" and payload["data"]["deleted_by"]["username"] == "admin"
-    wait_until(
-        lambda: "ops@example.com" in system.process.log() and "MUG-1" in system.process.log(),
-        what="the e-mail",
-    )
-    deliveries = wait_until(
-        lambda: [
-            d
-            for d in api.get(system.url("notifications", "/api/v1/deliveries/")).json()["results"]
-            if d["status"] == "succeeded"
-        ],
-        what="both deliveries logged as succeeded",
-    )
-    assert len(deliveries) == 2
+    delete_ripples_everywhere(system, receiver)
 
     def services_seen() -> set[str]:
         tasks = system.flower("/api/tasks?state=SUCCESS")

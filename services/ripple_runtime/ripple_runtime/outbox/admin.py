@@ -23,13 +23,14 @@ class OutboxEventAdmin(ReadOnlyAdmin):
 
     list_display = [
         "id",
+        "service",
         "event_type",
         "aggregate_type",
         "aggregate_id",
         "created_at",
         "published_at",
     ]
-    list_filter = ["event_type", ("published_at", admin.EmptyFieldListFilter)]
+    list_filter = ["service", "event_type", ("published_at", admin.EmptyFieldListFilter)]
     search_fields = ["event_id", "aggregate_id", "correlation_id"]
 
 
@@ -37,4 +38,4 @@ class OutboxEventAdmin(ReadOnlyAdmin):
 class RelayHeartbeatAdmin(ReadOnlyAdmin):
     """Relays and their last word."""
 
-    list_display = ["relay_id", "updated_at", "broker_connected", "published_total", "last_error"]
+    list_display = ["relay_id", "service", "updated_at", "broker_connected", "published_total", "last_error"]
