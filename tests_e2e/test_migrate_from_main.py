@@ -1,6 +1,6 @@
 """A database created by the layout before the runtime package (main at de66ccd) migrates without loss.
 
-Main's own code creates and migrates a catalog and a media database on PostgreSQL; rows go
+Main's own code creates and migrates a catalog and a media database (PostgreSQL, SQLite); rows go
 into its outbox (published and pending) and its inbox; then today's code migrates the same
 databases. Every outbox row and every inbox id must still be there, stamped with its service,
 the pending rows must still be relayed, and the inbox must still turn a redelivery into a no-op.
@@ -8,14 +8,17 @@ the pending rows must still be relayed, and the inbox must still turn a redelive
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import secrets
+import sqlite3
 import subprocess
 import sys
 import tarfile
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,9 +43,12 @@ def main_tree(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture
-def databases():
-    """Two fresh PostgreSQL databases with unique names, dropped afterwards."""
+@pytest.fixture(params=["postgresql", "sqlite"])
+def databases(request, tmp_path):
+    """Two fresh databases (PostgreSQL with unique names, dropped afterwards; or SQLite files)."""
+    if request.param == "sqlite":
+        yield {service: f"sqlite:///{tmp_path / service}.sqlite3" for service in ("catalog", "media")}
+        return
     names = {service: f"ripple_frommain_{secrets.token_hex(4)}_{service}" for service in ("catalog", "media")}
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         for name in names.values():
@@ -79,11 +85,39 @@ def manage(tree: Path, service: str, database_url: str, *args: str, **env: str) 
     return result.stdout
 
 
+@contextlib.contextmanager
+def connect(url: str) -> Iterator:
+    """A DB-API connection to a database URL (committed on leaving), placeholders as `%s`."""
+    if url.startswith("sqlite:///"):
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            yield Placeholders(conn)
+            conn.commit()
+        finally:
+            conn.close()
+        return
+    with psycopg.connect(url.replace("postgres://", "postgresql://")) as conn:
+        yield conn
+
+
+class Placeholders:
+    """SQLite with psycopg's `%s` placeholders and values (UUIDs as SQLite's Django stores them)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        """Wrap a connection."""
+        self.conn = conn
+
+    def execute(self, sql: str, params: list | None = None):
+        """Run one statement."""
+        values = [v.hex if isinstance(v, uuid.UUID) else v for v in params or []]
+        return self.conn.execute(sql.replace("%s", "?").replace("::text", ""), values)
+
+
 def seed_outbox(url: str) -> dict[str, bool]:
     """Outbox rows in main's schema: event id → whether it was published already."""
     rows = {}
     now = datetime.now(UTC)
-    with psycopg.connect(url.replace("postgres://", "postgresql://")) as conn:
+    with connect(url) as conn:
         for index in range(7):
             event = build_event(
                 MediaDeletedV1(media_id=index, product_id=1, storage_keys=[f"p/{index}.jpg"]), source=SOURCE
@@ -96,27 +130,30 @@ def seed_outbox(url: str) -> dict[str, bool]:
                 [event.id, event.type, event.routing_key, str(index), event.to_json(), now,
                  now if published else None, int(published)],
             )  # fmt: skip
-            rows[str(event.id)] = published
+            rows[event.id.hex] = published
     return rows
 
 
 def seed_inbox(url: str) -> list[str]:
     """Processed event ids in main's inbox (event_id was its primary key)."""
-    ids = [str(uuid.uuid4()) for _ in range(5)]
-    with psycopg.connect(url.replace("postgres://", "postgresql://")) as conn:
+    ids = [uuid.uuid4() for _ in range(5)]
+    with connect(url) as conn:
         for event_id in ids:
             conn.execute(
                 "INSERT INTO ripple_inbox_processedevent (event_id, event_type, processed_at)"
-                " VALUES (%s, 'catalog.media.deleted.v1', now())",
-                [event_id],
+                " VALUES (%s, 'catalog.media.deleted.v1', %s)",
+                [event_id, datetime.now(UTC)],
             )
-    return ids
+    return [event_id.hex for event_id in ids]
 
 
 def query(url: str, sql: str) -> list[tuple]:
-    """Rows of one query."""
-    with psycopg.connect(url.replace("postgres://", "postgresql://")) as conn:
-        return conn.execute(sql).fetchall()
+    """Rows of one query; UUIDs as 32 hex digits on either database."""
+    with connect(url) as conn:
+        rows = conn.execute(sql).fetchall()
+    return [
+        tuple(v.replace("-", "") if isinstance(v, str) and len(v) == 36 else v for v in row) for row in rows
+    ]
 
 
 REDELIVER = """
@@ -147,6 +184,7 @@ def test_databases_of_main_migrate_without_losing_an_outbox_row_or_an_inbox_id(
     manage(REPO, "media", media, "migrate", "--noinput")
 
     after = query(catalog, "SELECT event_id::text, published_at IS NOT NULL, service FROM outbox_outboxevent")
+    after = [(event_id, bool(published), service) for event_id, published, service in after]
     assert {event_id: published for event_id, published, _ in after} == outbox
     assert {service for *_, service in after} == {"catalog"}
     assert query(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ripple_testing.processes import ManagedProcess
 
-REPO_DIR = Path(__file__).resolve().parents[4]
+REPO_DIR = Path(__file__).resolve().parents[3]
 RIPPLE_SH = REPO_DIR / "deploy" / "entrypoints" / "ripple.sh"
 
 
