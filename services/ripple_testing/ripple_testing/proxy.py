@@ -1,4 +1,4 @@
-"""A TCP proxy a test can cut and restore, to play a broker that goes away and comes back."""
+"""A TCP proxy a test can cut, stall and restore, to play a broker that goes away or stops reading."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
         self._cut = threading.Event()
+        self._stalled = threading.Event()
         self._closed = threading.Event()
         self._accepter = threading.Thread(target=self._accept_loop, daemon=True)
 
@@ -38,9 +39,14 @@ class TcpProxy:
                     sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
 
+    def stall(self) -> None:
+        """Keep connections open but stop reading them, as a broker that blocks publishers does."""
+        self._stalled.set()
+
     def restore(self) -> None:
         """Forward again."""
         self._cut.clear()
+        self._stalled.clear()
 
     def close(self) -> None:
         """Stop the proxy and drop everything."""
@@ -74,6 +80,8 @@ class TcpProxy:
         selector.register(upstream, selectors.EVENT_READ, client)
         try:
             while not self._cut.is_set():
+                if self._stalled.wait(0) and not self._cut.wait(0.05):
+                    continue
                 for key, _ in selector.select(timeout=0.5):
                     data = key.fileobj.recv(65536)
                     if not data:

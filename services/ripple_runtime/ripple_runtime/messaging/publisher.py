@@ -56,6 +56,7 @@ class ConfirmingPublisher:
         *,
         exchange: Exchange = events_exchange,
         confirm_timeout: float = 15.0,
+        write_timeout: float = 15.0,
         connect_timeout: float = 5.0,
         heartbeat: int = 30,
         declare: bool = True,
@@ -64,6 +65,7 @@ class ConfirmingPublisher:
         self.broker_url = broker_url
         self.exchange = exchange
         self.confirm_timeout = confirm_timeout
+        self.write_timeout = write_timeout
         self.connect_timeout = connect_timeout
         self.heartbeat = heartbeat
         self.declare = declare
@@ -104,7 +106,7 @@ class ConfirmingPublisher:
         channel.events["basic_return"].add(self._on_return)
         self._connection = conn
         self._channel = channel
-        self._writer = EventWriter(channel, self.exchange.name)
+        self._writer = EventWriter(channel, self.exchange.name, self.write_timeout)
         self._next_tag = 0
         self._pending.clear()
 
