@@ -19,7 +19,7 @@ DEV_ENV := $(RIPPLE_VAR_DIR)/dev.env
 TEST_DB_PREFIX ?= ripple
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install uv browser test test-contracts test-sqlite test-e2e test-compose faults lint format schemas dev demo up down logs bench clean
+.PHONY: help install uv browser test test-contracts test-runtime test-sqlite test-e2e test-compose faults lint format schemas dev demo up down logs bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -36,12 +36,15 @@ browser: ## install headless Chromium (Debian's package) for the Swagger UI test
 	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
 	  else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; }
 
-test: install browser test-contracts $(SERVICES:%=test-%) test-e2e test-compose ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1, a Docker engine for compose)
+test: install browser test-contracts test-runtime $(SERVICES:%=test-%) test-e2e test-compose ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1, a Docker engine for compose)
 
-test-contracts: ## shared_contracts: schemas, golden events, topology, publisher
+test-contracts: ## shared_contracts: schemas, golden events, topology; installed alone in a fresh venv
 	cd shared_contracts && $(PY) -m pytest -q
 
-test-e2e: install ## the walkthrough and `make dev` against the machine, the bounded fault suite, the deploy checks
+test-runtime: install ## ripple_runtime: retry policy, subscriptions, import graph, framing, publisher, poison messages
+	cd services/ripple_runtime && $(PY) -m pytest -q
+
+test-e2e: install ## `make dev` on every database layout, migration from main, the bounded fault suite, deploy checks
 	$(PY) -m pytest -q tests_e2e --ignore=tests_e2e/compose --ignore=tests_e2e/fresh_machine \
 	  --ignore-glob='tests_e2e/faults/*_slow.py'
 
@@ -75,7 +78,7 @@ format: install ## apply ruff's fixes and formatting
 
 schemas: install ## regenerate the committed JSON Schema files and RabbitMQ definitions from the contracts
 	$(PY) -m shared_contracts.schemas
-	$(PY) -m shared_contracts.rabbitmq_definitions deploy/rabbitmq/definitions.json
+	$(PY) -m ripple_runtime.rabbitmq_definitions deploy/rabbitmq/definitions.json
 
 # deploy/native/dev.sh takes the lock of RIPPLE_VAR_DIR first, then runs `install` and $(DEV_ENV).
 dev: ## run the whole system natively (deploy/Procfile) against the local RabbitMQ; Ctrl-C stops it

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from shared_contracts.testing.servers import WebhookReceiver
+from ripple_testing.servers import WebhookReceiver
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 PRODUCTS, DELETED_ONE_BY_ONE, DELETED_IN_BULK = 12, 3, 3

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import requests
 
-from shared_contracts import rabbitmq_definitions
-from shared_contracts.testing.processes import ManagedProcess, wait_until
-from shared_contracts.testing.servers import free_port
+from ripple_runtime import rabbitmq_definitions
+from ripple_testing.processes import ManagedProcess, wait_until
+from ripple_testing.servers import free_port
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 PROCESS_USERS = ("catalog", "media", "search", "notifications", "flower")

@@ -153,7 +153,7 @@ def test_kustomization_check_finds_missing_and_unlisted_files_and_undocumented_k
 
 
 def check_definitions(path: Path) -> subprocess.CompletedProcess[str]:
-    return run(sys.executable, "-m", "shared_contracts.rabbitmq_definitions", path, "--check")
+    return run(sys.executable, "-m", "ripple_runtime.rabbitmq_definitions", path, "--check")
 
 
 # Each attempt is a fresh process: kombu keeps a queue's bindings in a set ordered by memory address,

@@ -14,8 +14,8 @@ import time
 import pytest
 import requests
 
-from shared_contracts.testing.processes import wait_until
-from shared_contracts.testing.servers import free_port
+from ripple_testing.processes import wait_until
+from ripple_testing.servers import free_port
 from tests_e2e.system import REPO_DIR, DevSystem, RabbitDefinitions
 
 EXPORTED = {

@@ -12,14 +12,11 @@ import subprocess
 
 import pytest
 import requests
-from standardwebhooks import Webhook
 
-from shared_contracts.testing.processes import wait_until
-from shared_contracts.testing.servers import WebhookReceiver
+from ripple_testing.processes import wait_until
+from ripple_testing.servers import WebhookReceiver
+from tests_e2e.flow import MAKE_MUG, delete_ripples_everywhere
 from tests_e2e.system import REPO_DIR, DevSystem, RabbitDefinitions
-
-# The README's stand-in for a photo (any file will do: the catalog stores what it is given).
-MAKE_MUG = r"printf '\377\330\377\340ripple mug\377\331' > mug.jpg"
 
 
 @pytest.fixture(scope="module")
@@ -46,64 +43,7 @@ def system(tmp_path_factory):
 
 
 def test_a_delete_ripples_to_media_search_webhooks_email_and_flower(system, receiver):
-    api = system.api()
-    hook = api.post(
-        system.url("notifications", "/api/v1/webhooks/"),
-        json={"url": receiver.url("/hook"), "event_types": ["catalog.product.deleted.v1"]},
-    )
-    assert hook.status_code == 201, hook.text
-    mail = api.post(
-        system.url("notifications", "/api/v1/email-recipients/"),
-        json={"email": "ops@example.com", "event_types": ["catalog.product.deleted.v1"]},
-    )
-    assert mail.status_code == 201, mail.text
-
-    category = api.post(
-        system.url("catalog", "/api/v1/categories/"), json={"name": "Kitchen", "slug": "kitchen"}
-    )
-    product = api.post(
-        system.url("catalog", "/api/v1/products/"),
-        json={"category": category.json()["id"], "sku": "MUG-1", "name": "Blue mug", "price": "12.50"},
-    ).json()
-    subprocess.run(["sh", "-c", MAKE_MUG], cwd=system.var, check=True)
-    mug = (system.var / "mug.jpg").read_bytes()
-    upload = api.post(
-        system.url("catalog", "/api/v1/media/"),
-        data={"product": product["id"]},
-        files={"file": ("mug.jpg", mug, "image/jpeg")},
-    )
-    assert upload.status_code == 201, upload.text
-    stored = next((system.var / "media" / "products" / str(product["id"])).iterdir())
-    assert stored.read_bytes() == mug
-    served = requests.get(system.url("catalog", upload.json()["url"]), timeout=5)  # make dev serves media
-    assert served.status_code == 200 and served.content == mug
-
-    def hits() -> list:
-        return api.get(system.url("search", "/api/v1/search"), params={"q": "mug"}).json()["results"]
-
-    wait_until(lambda: [h["product_id"] for h in hits()] == [product["id"]], what="the product in search")
-
-    deleted = api.delete(system.url("catalog", f"/api/v1/products/{product['id']}/"))
-    assert deleted.status_code == 204
-
-    wait_until(lambda: not stored.exists(), what="the media worker to delete the file")
-    wait_until(lambda: hits() == [], what="search to drop the product")
-    request = wait_until(lambda: receiver.received("/hook"), what="the webhook")[0]
-    payload = Webhook(hook.json()["secret"]).verify(request.body, request.headers)
-    assert payload["type"] == "catalog.product.deleted.v1"
-    assert payload["data"]["sku"] == "MUG-1" and payload["data"]["deleted_by"]["username"] == "admin"
-    wait_until(
-        lambda: "ops@example.com" in system.process.log() and "MUG-1" in system.process.log(),
-        what="the e-mail",
-    )
-
-    def succeeded() -> list:
-        results = api.get(system.url("notifications", "/api/v1/deliveries/")).json()["results"]
-        return [d for d in results if d["status"] == "succeeded"]
-
-    # The webhook reaches the receiver a moment before its worker logs the delivery as succeeded.
-    wait_until(lambda: len(succeeded()) == 2, what="both deliveries logged as succeeded")
-    assert {d["channel"] for d in succeeded()} == {"webhook", "email"}
+    delete_ripples_everywhere(system, receiver)
 
     def services_seen() -> set[str]:
         tasks = system.flower("/api/tasks?state=SUCCESS")

@@ -9,7 +9,7 @@
 #   ripple.sh SERVICE health ROLE     (the container healthcheck of that process)
 #
 # Settings come from the environment (README: configuration). RIPPLE_BIND_HOST is 127.0.0.1
-# natively and 0.0.0.0 in containers; ports follow DESIGN.md §6.
+# natively and 0.0.0.0 in containers; ports as the README lists them ("Where everything is").
 set -euo pipefail
 
 ROOT="${RIPPLE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -26,6 +26,13 @@ port_of() {
   esac
 }
 
+# DATABASE_URL_<SERVICE> (e.g. DATABASE_URL_SEARCH) gives one service a database of its own;
+# otherwise DATABASE_URL, which every service may share (each keys its own rows).
+own_database="DATABASE_URL_$(echo "$service" | tr 'a-z-' 'A-Z_')"
+if [ -n "${!own_database:-}" ]; then
+  DATABASE_URL="${!own_database}"
+  export DATABASE_URL
+fi
 # In compose and k8s, each service's URLs are built here from the host names and its own password
 # (POSTGRES_PASSWORD_<SERVICE>, RABBITMQ_PASSWORD_<SERVICE> from .env); natively they come
 # from the environment or the settings' defaults.

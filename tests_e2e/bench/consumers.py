@@ -22,8 +22,8 @@ from pathlib import Path
 
 import psycopg
 
-from shared_contracts.testing.broker import TestVhost, publish_events
-from shared_contracts.testing.processes import ManagedProcess, wait_until
+from ripple_testing.broker import TestVhost, publish_events
+from ripple_testing.processes import ManagedProcess, wait_until
 from tests_e2e.bench import scenarios
 from tests_e2e.bench.report import Row, at_least, render, write_json
 

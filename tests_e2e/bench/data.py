@@ -11,10 +11,10 @@ from typing import NamedTuple
 import psycopg
 from kombu import Connection, Producer
 
+from ripple_runtime.messaging.publisher import OutgoingMessage
+from ripple_runtime.messaging.queues import all_queues, declare_topology, events_exchange
 from shared_contracts.events import CONTENT_TYPE, MediaDeletedV1, ProductDeletedV1, build_event
 from shared_contracts.events.catalog import SOURCE, Actor, MediaRef, search_document_id
-from shared_contracts.messaging.publisher import OutgoingMessage
-from shared_contracts.topology import all_queues, declare_topology, events_exchange
 
 MEDIA_NAMES = ("front.jpg", "side.jpg")
 JPEG_BYTES = b"\xff\xd8\xff\xe0 bench jpeg bytes \xff\xd9"
@@ -121,12 +121,19 @@ def _outgoing(event, aggregate_type: str, aggregate_id: int) -> Outgoing:
 def insert_pending(db: psycopg.Connection, messages: list[Outgoing]) -> float:
     """COPY the messages into the outbox as pending rows in one transaction; return the commit's wall time."""
     now = datetime.now(UTC)
-    columns = "event_id, event_type, routing_key, aggregate_type, aggregate_id, correlation_id, body"
+    columns = "service, event_id, event_type, routing_key, aggregate_type, aggregate_id, correlation_id, body"
     sql = f"COPY outbox_outboxevent ({columns}, created_at, attempts, last_error) FROM STDIN"
     with db.transaction(), db.cursor().copy(sql) as copy:
         for out in messages:
             msg = out.message
-            row = (msg.message_id, msg.event_type, msg.routing_key, out.aggregate_type, out.aggregate_id)
+            row = (
+                "catalog",
+                msg.message_id,
+                msg.event_type,
+                msg.routing_key,
+                out.aggregate_type,
+                out.aggregate_id,
+            )
             copy.write_row((*row, msg.correlation_id or "", msg.body, now, 0, ""))
     return time.time()
 

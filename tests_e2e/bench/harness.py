@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import requests
 
-from shared_contracts.testing.broker import TestVhost
+from ripple_testing.broker import TestVhost
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 CATALOG_DIR = REPO_DIR / "services" / "catalog"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ripple_testing.servers import WebhookReceiver
 from shared_contracts.events import MediaDeletedV1, ProductDeletedV1, ProductUpsertedV1, build_event
 from shared_contracts.events.catalog import SOURCE, search_document_id
-from shared_contracts.testing.servers import WebhookReceiver
 
 PROCESSED = "SELECT count(*) FROM ripple_inbox_processedevent"
 INBOX_SPAN = (

@@ -14,7 +14,7 @@ import random
 import subprocess
 from pathlib import Path
 
-from shared_contracts.testing.servers import free_port
+from ripple_testing.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 RECEIVER = Path(__file__).with_name("webhook_receiver.py")

@@ -15,7 +15,7 @@ import time
 import requests
 from standardwebhooks import Webhook
 
-from shared_contracts.testing.processes import wait_until
+from ripple_testing.processes import wait_until
 from tests_e2e.compose.stack import LOCAL_ONLY
 
 SERVICES = ("catalog", "media", "search", "notifications")

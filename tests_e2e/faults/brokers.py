@@ -12,9 +12,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from shared_contracts.testing.broker import BROKER_HOST, BROKER_PORT, TestVhost
-from shared_contracts.testing.proxy import TcpProxy
-from shared_contracts.testing.servers import free_port
+from ripple_testing.broker import BROKER_HOST, BROKER_PORT, TestVhost
+from ripple_testing.proxy import TcpProxy
+from ripple_testing.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 CLUSTER_SH = REPO / "deploy" / "rabbitmq" / "cluster.sh"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from shared_contracts.testing.processes import wait_until
+from ripple_testing.processes import wait_until
 from tests_e2e.faults.outcome import Outcome
 from tests_e2e.faults.system import WholeSystem
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import requests
 
-from shared_contracts.testing.entrypoints import ripple_processes
-from shared_contracts.testing.processes import ManagedProcess, wait_until
-from shared_contracts.testing.servers import WebhookReceiver, free_port, start_smtp
+from ripple_testing.entrypoints import ripple_processes
+from ripple_testing.processes import ManagedProcess, wait_until
+from ripple_testing.servers import WebhookReceiver, free_port, start_smtp
 from tests_e2e.faults.brokers import ClusterBroker, ProxiedBroker
 from tests_e2e.faults.databases import Databases, in_list
 from tests_e2e.faults.outcome import Outcome

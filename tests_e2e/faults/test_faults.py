@@ -12,8 +12,8 @@ import json
 import threading
 import time
 
-from shared_contracts.messaging.publisher import ConfirmingPublisher, OutgoingMessage
-from shared_contracts.testing.processes import wait_until
+from ripple_runtime.messaging.publisher import ConfirmingPublisher, OutgoingMessage
+from ripple_testing.processes import wait_until
 from tests_e2e.faults.databases import in_list
 from tests_e2e.faults.scenarios import assert_duplicates_share_their_webhook_id, assert_exactly_once, settled
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from catalog.models import Category, Product, ProductMedia
-from outbox import recorder
+from ripple_runtime.outbox import recorder
 
 
 class OutboxDeleteAdmin(admin.ModelAdmin):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from catalog.models import Category, Product, ProductMedia
-from catalog_site.request_context import (
+from catalog.request_context import (
     current_correlation_id,
     current_traceparent,
     current_user,
 )
-from outbox import recorder
+from ripple_runtime.outbox import recorder
 from shared_contracts.events import (
     CategoryDeletedV1,
     EventData,

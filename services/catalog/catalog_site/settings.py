@@ -4,13 +4,14 @@ from pathlib import Path
 
 import environ
 
-from shared_contracts import service_settings
+from ripple_runtime import service_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent.parent
 
 env = environ.Env()
 
+RIPPLE_SERVICE = "catalog"
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = service_settings.secret_key(DEBUG)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
@@ -30,12 +31,12 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "shared_contracts.adminuser",
-    "outbox",
+    "ripple_runtime.adminuser",
+    "ripple_runtime.outbox",
     "catalog",
 ]
 
-MIDDLEWARE = service_settings.middleware("catalog_site.request_context.RequestContextMiddleware")
+MIDDLEWARE = service_settings.middleware("catalog.request_context.RequestContextMiddleware")
 
 ROOT_URLCONF = "catalog_site.urls"
 WSGI_APPLICATION = "catalog_site.wsgi.application"
@@ -84,14 +85,7 @@ SPECTACULAR_SETTINGS = service_settings.spectacular(
 )
 
 BROKER_URL = service_settings.broker_url()
-OUTBOX = {
-    "BATCH_SIZE": env.int("OUTBOX_BATCH_SIZE", default=2000),
-    "POLL_INTERVAL": env.float("OUTBOX_POLL_INTERVAL", default=1.0),
-    "MAX_BACKOFF": env.float("OUTBOX_MAX_BACKOFF", default=30.0),
-    "RETENTION_HOURS": env.int("OUTBOX_RETENTION_HOURS", default=7 * 24),
-    "CLAIM_SECONDS": env.int("OUTBOX_CLAIM_SECONDS", default=60),
-    "BACKLOG_WARNING_SECONDS": env.int("OUTBOX_BACKLOG_WARNING_SECONDS", default=60),
-}
+OUTBOX = service_settings.outbox()
 
 LOGGING = service_settings.logging_config()
 

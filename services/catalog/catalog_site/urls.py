@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from catalog_site import health
-from shared_contracts.web import openapi
+from ripple_runtime.web import openapi
 
 urlpatterns = [
     path("api/v1/", include("catalog.api.urls")),
@@ -24,7 +24,7 @@ if settings.SERVE_MEDIA:  # handy locally; in production a web server or CDN ser
         )
     )
 
-handler400 = "shared_contracts.web.errors.bad_request"
-handler403 = "shared_contracts.web.errors.permission_denied"
-handler404 = "shared_contracts.web.errors.not_found"
-handler500 = "shared_contracts.web.errors.server_error"
+handler400 = "ripple_runtime.web.errors.bad_request"
+handler403 = "ripple_runtime.web.errors.permission_denied"
+handler404 = "ripple_runtime.web.errors.not_found"
+handler500 = "ripple_runtime.web.errors.server_error"

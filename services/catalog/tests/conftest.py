@@ -4,7 +4,7 @@ import pytest
 
 from catalog.models import Category, Product, ProductMedia
 
-pytest_plugins = ["shared_contracts.testing.django_fixtures"]
+pytest_plugins = ["ripple_testing.django_fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 
 from media.models import DeletedFile
+from ripple_runtime.messaging.service import PermanentFailure
 from shared_contracts.events import CloudEvent, MediaDeletedV1
-from shared_contracts.messaging.service import PermanentFailure
 
 
 def safe_key(key: str) -> str:

@@ -2,10 +2,10 @@
 
 from django.conf import settings
 
-from shared_contracts.messaging.service import EventService, RetryPolicy
+from ripple_runtime.messaging.service import EventService
 
 SERVICE = EventService(
     name="media",
     handlers={"catalog.media.deleted.v1": "media.handlers.delete_media_files"},
-    retry=RetryPolicy(**settings.EVENT_RETRY),
+    retry=settings.EVENT_RETRY,
 )

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import environ
 
-from shared_contracts import service_settings
+from ripple_runtime import service_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -18,7 +18,7 @@ VAR_DIR = Path(env.str("RIPPLE_VAR_DIR", default=str(REPO_DIR / "var")))
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
-    "shared_contracts.messaging.inbox",
+    "ripple_runtime.inbox",
     "media",
 ]
 
@@ -34,6 +34,6 @@ STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"
 BROKER_URL = service_settings.broker_url()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
-EVENT_RETRY = service_settings.event_retry(max_retries=5, base_delay=2, max_delay=300)
+EVENT_RETRY = service_settings.event_retry()
 
 LOGGING = service_settings.logging_config()

@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins = ["shared_contracts.testing.django_fixtures"]
+pytest_plugins = ["ripple_testing.django_fixtures"]
 
 
 @pytest.fixture

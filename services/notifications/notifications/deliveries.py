@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from ripple_runtime.retry import RetryPolicy
 
 OPEN_STATUSES = (Delivery.Status.PENDING, Delivery.Status.RETRYING)
 ERROR_LENGTH = 500
@@ -74,15 +75,13 @@ def release(deliveries: list[Delivery]) -> None:
 def retry_delay(attempt_number: int, retry_after: float | None) -> int | None:
     """Seconds until the next attempt from NOTIFICATIONS_RETRY_SCHEDULE, or None once it is used up.
 
-    A receiver's Retry-After wins when it asks for longer, up to the schedule's last entry.
+    A receiver's Retry-After wins when it asks for longer, up to the schedule's longest step
+    (ripple_runtime.retry: the one retry policy).
     """
-    schedule = settings.NOTIFICATIONS_RETRY_SCHEDULE
-    if attempt_number > len(schedule):
-        return None
-    delay = schedule[attempt_number - 1]
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, schedule[-1]))
-    return math.ceil(delay)
+    delay = RetryPolicy.from_schedule(settings.NOTIFICATIONS_RETRY_SCHEDULE).delay(
+        attempt_number, retry_after
+    )
+    return None if delay is None else math.ceil(delay)
 
 
 def close_without_attempt(deliveries: list[Delivery], status: str, reason: str) -> None:

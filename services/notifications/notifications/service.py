@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from shared_contracts.messaging.service import EventService, RetryPolicy
+from ripple_runtime.messaging.service import EventService
 
 SERVICE = EventService(
     name="notifications",
@@ -10,7 +10,7 @@ SERVICE = EventService(
         "catalog.product.deleted.v1": "notifications.handlers.notify_product_deleted",
         "catalog.category.deleted.v1": "notifications.handlers.notify_category_deleted",
     },
-    retry=RetryPolicy(**settings.EVENT_RETRY),
+    retry=settings.EVENT_RETRY,
 )
 
 SUBSCRIBABLE_EVENT_TYPES: tuple[str, ...] = tuple(SERVICE.handlers)

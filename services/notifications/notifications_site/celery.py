@@ -1,18 +1,11 @@
 """The notifications Celery app: `celery -A notifications_site.celery worker` runs its consumer and tasks."""
 
-import os
+from ripple_runtime.celery import service_app
 
-from celery import Celery
+app = service_app(
+    "notifications_site.settings", "notifications.service.SERVICE", include=["notifications.tasks"]
+)
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "notifications_site.settings")
-
-app = Celery("notifications", include=["notifications.tasks"])
-app.config_from_object("django.conf:settings", namespace="CELERY")
-
-from notifications.service import SERVICE  # noqa: E402 - after Celery reads its settings
-
-SERVICE.install(app)
-
-from notifications.worker_steps import RequeueStuckDeliveries  # noqa: E402
+from notifications.worker_steps import RequeueStuckDeliveries  # noqa: E402 - once the app is set up
 
 app.steps["worker"].add(RequeueStuckDeliveries)

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 
 from notifications.deliveries import OPEN_STATUSES
 from notifications.models import Delivery
-from shared_contracts.web.health import broker_check, database_unavailable, healthz
+from ripple_runtime.web.health import broker_check, database_unavailable, healthz
 
 __all__ = ["healthz", "readyz"]
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import environ
 
-from shared_contracts import service_settings
+from ripple_runtime import service_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -28,8 +28,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "shared_contracts.adminuser",
-    "shared_contracts.messaging.inbox",
+    "ripple_runtime.adminuser",
+    "ripple_runtime.inbox",
     "notifications",
 ]
 
@@ -67,13 +67,11 @@ SPECTACULAR_SETTINGS = service_settings.spectacular(
 BROKER_URL = service_settings.broker_url()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
-EVENT_RETRY = service_settings.event_retry(max_retries=5, base_delay=2, max_delay=300)
+EVENT_RETRY = service_settings.event_retry()
 
 # Webhooks: retry delays in seconds (their number caps the retries), timeout, and which targets
 # may be called. Private, loopback, link-local and reserved addresses are refused unless listed.
-NOTIFICATIONS_RETRY_SCHEDULE = tuple(
-    env.list("NOTIFICATIONS_RETRY_SCHEDULE", cast=int, default=[5, 30, 120, 600, 3600])
-)
+NOTIFICATIONS_RETRY_SCHEDULE = service_settings.delivery_schedule()
 NOTIFICATIONS_WEBHOOK_TIMEOUT = env.float("NOTIFICATIONS_WEBHOOK_TIMEOUT", default=10.0)
 NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK = env.bool("NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK", default=DEBUG)
 NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS = env.list("NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS", default=[])

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from notifications_site import health
-from shared_contracts.web import openapi
+from ripple_runtime.web import openapi
 
 urlpatterns = [
     path("api/v1/", include("notifications.api.urls")),
@@ -14,7 +14,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
 ]
 
-handler400 = "shared_contracts.web.errors.bad_request"
-handler403 = "shared_contracts.web.errors.permission_denied"
-handler404 = "shared_contracts.web.errors.not_found"
-handler500 = "shared_contracts.web.errors.server_error"
+handler400 = "ripple_runtime.web.errors.bad_request"
+handler403 = "ripple_runtime.web.errors.permission_denied"
+handler404 = "ripple_runtime.web.errors.not_found"
+handler500 = "ripple_runtime.web.errors.server_error"

@@ -7,11 +7,11 @@ import pytest
 from notifications import address_guard
 from notifications.models import EmailRecipient, WebhookEndpoint
 from notifications_site.celery import app as celery_app
+from ripple_testing.servers import WebhookReceiver, start_smtp
 from shared_contracts.events import CategoryDeletedV1, ProductDeletedV1, build_event
 from shared_contracts.events.catalog import Actor
-from shared_contracts.testing.servers import WebhookReceiver, start_smtp
 
-pytest_plugins = ["shared_contracts.testing.django_fixtures"]
+pytest_plugins = ["ripple_testing.django_fixtures"]
 
 
 @pytest.fixture(autouse=True)

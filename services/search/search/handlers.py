@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from ripple_runtime.messaging.service import PermanentFailure
 from search import indexing
 from search.models import SearchDocument
 from shared_contracts.events import CloudEvent, ProductDeletedV1, ProductUpsertedV1
-from shared_contracts.messaging.service import PermanentFailure
 
 log = logging.getLogger(__name__)
 CATEGORY_NAME_LENGTH = SearchDocument._meta.get_field("category_name").max_length

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from shared_contracts.messaging.service import EventService, RetryPolicy
+from ripple_runtime.messaging.service import EventService
 
 SERVICE = EventService(
     name="search",
@@ -10,5 +10,5 @@ SERVICE = EventService(
         "catalog.product.upserted.v1": "search.handlers.index_upserted",
         "catalog.product.deleted.v1": "search.handlers.remove_deleted",
     },
-    retry=RetryPolicy(**settings.EVENT_RETRY),
+    retry=settings.EVENT_RETRY,
 )

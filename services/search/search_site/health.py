@@ -6,8 +6,8 @@ from django.db import DatabaseError
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from ripple_runtime.web.health import database_unavailable, healthz
 from search.models import SearchDocument
-from shared_contracts.web.health import database_unavailable, healthz
 
 __all__ = ["healthz", "readyz"]
 

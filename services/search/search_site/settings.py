@@ -4,7 +4,7 @@ from pathlib import Path
 
 import environ
 
-from shared_contracts import service_settings
+from ripple_runtime import service_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -21,7 +21,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "shared_contracts.messaging.inbox",
+    "ripple_runtime.inbox",
     "search",
     "django.contrib.staticfiles",  # after search, whose runserver (on port 8001) wins
 ]
@@ -53,9 +53,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "shared_contracts.web.errors.json_exception_handler",
+    "EXCEPTION_HANDLER": "ripple_runtime.web.errors.json_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_SCHEMA_CLASS": "shared_contracts.web.openapi.RippleAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ripple_runtime.web.openapi.RippleAutoSchema",
 }
 SPECTACULAR_SETTINGS = service_settings.spectacular(
     "Ripple search API", "Full-text search over the catalog's products, kept current by its events."
@@ -72,7 +72,7 @@ CATALOG_API_TIMEOUT = env.float("CATALOG_API_TIMEOUT", default=10.0)
 BROKER_URL = service_settings.broker_url()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
-EVENT_RETRY = service_settings.event_retry(max_retries=5, base_delay=2, max_delay=300)
+EVENT_RETRY = service_settings.event_retry()
 
 LOGGING = service_settings.logging_config()
 

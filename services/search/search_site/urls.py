@@ -2,9 +2,9 @@
 
 from django.urls import re_path
 
+from ripple_runtime.web import openapi
 from search.api.views import SearchView
 from search_site import health
-from shared_contracts.web import openapi
 
 urlpatterns = [
     re_path(r"^api/v1/search/?$", SearchView.as_view(), name="search"),
@@ -13,7 +13,7 @@ urlpatterns = [
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
 ]
 
-handler400 = "shared_contracts.web.errors.bad_request"
-handler404 = "shared_contracts.web.errors.not_found"
-handler500 = "shared_contracts.web.errors.server_error"
-handler403 = "shared_contracts.web.errors.permission_denied"
+handler400 = "ripple_runtime.web.errors.bad_request"
+handler404 = "ripple_runtime.web.errors.not_found"
+handler500 = "ripple_runtime.web.errors.server_error"
+handler403 = "ripple_runtime.web.errors.permission_denied"

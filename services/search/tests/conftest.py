@@ -2,7 +2,7 @@
 
 from search.backends import SearchResults
 
-pytest_plugins = ["shared_contracts.testing.django_fixtures"]
+pytest_plugins = ["ripple_testing.django_fixtures"]
 
 
 def found(query: str) -> list[int]:

@@ -1,10 +1,12 @@
-"""The one source of exchange, routing key, queue and argument names that every service uses."""
+"""The one source of exchange, routing key, queue and argument names that every service uses.
+
+Pure data: names, bindings and queue arguments, no AMQP client. The runtime turns them into
+kombu entities (`ripple_runtime.messaging.queues`) and into deploy/rabbitmq/definitions.json.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from kombu import Exchange, Queue, binding
 
 EVENTS_EXCHANGE_NAME = "catalog.events"
 DEAD_LETTER_EXCHANGE_NAME = "ripple.dead-letter"
@@ -15,9 +17,43 @@ TASKS_EXCHANGE_NAME = "ripple.tasks"
 # defaults to 20, 3.x to unlimited.
 DELIVERY_LIMIT = 10
 
-events_exchange = Exchange(EVENTS_EXCHANGE_NAME, type="topic", durable=True)
-dead_letter_exchange = Exchange(DEAD_LETTER_EXCHANGE_NAME, type="direct", durable=True)
-tasks_exchange = Exchange(TASKS_EXCHANGE_NAME, type="topic", durable=True)
+
+@dataclass(frozen=True)
+class ExchangeSpec:
+    """A durable exchange: its name and type."""
+
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """A durable queue: its name, arguments and (exchange, routing key) bindings."""
+
+    name: str
+    arguments: dict[str, object]
+    bindings: tuple[tuple[str, str], ...]
+
+
+EVENTS_EXCHANGE = ExchangeSpec(EVENTS_EXCHANGE_NAME, "topic")
+DEAD_LETTER_EXCHANGE = ExchangeSpec(DEAD_LETTER_EXCHANGE_NAME, "direct")
+# A topic exchange, so that Celery's native delayed delivery (retries with a countdown on quorum
+# queues) routes a retry back to the one task queue it came from.
+TASKS_EXCHANGE = ExchangeSpec(TASKS_EXCHANGE_NAME, "topic")
+EXCHANGES = (EVENTS_EXCHANGE, DEAD_LETTER_EXCHANGE, TASKS_EXCHANGE)
+
+
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    """Whether a topic binding key (`*` one word, `#` any number of words) matches a routing key."""
+
+    def match(words: list[str], key: list[str]) -> bool:
+        if not words:
+            return not key
+        if words[0] == "#":
+            return any(match(words[1:], key[i:]) for i in range(len(key) + 1))
+        return bool(key) and words[0] in ("*", key[0]) and match(words[1:], key[1:])
+
+    return match(pattern.split("."), routing_key.split("."))
 
 
 @dataclass(frozen=True)
@@ -37,8 +73,13 @@ class Subscription:
         """Where the service's failed and invalid events end up, e.g. `media.catalog-events.dlq`."""
         return f"{self.queue_name}.dlq"
 
+    @property
+    def task_queue_name(self) -> str:
+        """The Celery queue of the service's own tasks, e.g. `media.tasks`."""
+        return f"{self.service}.tasks"
+
     def queue_arguments(self) -> dict[str, object]:
-        """Arguments of the event queue: quorum, bounded redelivery, dead-lettered on failure.
+        """Arguments of the event and task queues: quorum, bounded redelivery, dead-lettered on failure.
 
         Dead-lettering is at-least-once (RabbitMQ keeps a message until the dead-letter queue
         confirmed it), which quorum queues offer only together with `reject-publish` overflow:
@@ -53,54 +94,44 @@ class Subscription:
             "x-overflow": "reject-publish",
         }
 
-    def event_queue(self) -> Queue:
+    def delivers(self, routing_key: str) -> bool:
+        """Whether one of the service's binding keys routes this key to its event queue."""
+        return any(topic_matches(key, routing_key) for key in self.binding_keys)
+
+    def event_queue(self) -> QueueSpec:
         """The event queue: one binding per routing key, plus the redrive binding.
 
         Redriven events come back through the dead-letter exchange with the queue's own name as
         routing key, so they reach this service only (and a service user needs no rights on
         the default exchange, which would let it write into any queue).
         """
-        return Queue(
+        return QueueSpec(
             self.queue_name,
-            bindings=[
-                *(binding(events_exchange, routing_key=key) for key in self.binding_keys),
-                binding(dead_letter_exchange, routing_key=self.queue_name),
-            ],
-            durable=True,
-            queue_arguments=self.queue_arguments(),
+            self.queue_arguments(),
+            (
+                *((EVENTS_EXCHANGE_NAME, key) for key in self.binding_keys),
+                (DEAD_LETTER_EXCHANGE_NAME, self.queue_name),
+            ),
         )
 
-    @property
-    def task_queue_name(self) -> str:
-        """The Celery queue of the service's own tasks, e.g. `media.tasks`."""
-        return f"{self.service}.tasks"
-
-    def dead_letter_queue(self) -> Queue:
+    def dead_letter_queue(self) -> QueueSpec:
         """The service's dead-letter queue.
 
         Classic, not quorum: operators peek at it (get, then requeue on close), and a quorum
         queue would count every peek as a delivery (RabbitMQ 4.x drops a message after 20).
         """
-        return Queue(
+        return QueueSpec(
             self.dead_letter_queue_name,
-            exchange=dead_letter_exchange,
-            routing_key=self.dead_letter_queue_name,
-            durable=True,
-            queue_arguments={"x-queue-type": "classic"},
+            {"x-queue-type": "classic"},
+            ((DEAD_LETTER_EXCHANGE_NAME, self.dead_letter_queue_name),),
         )
 
-    def task_queue(self) -> Queue:
-        """The service's Celery task queue: quorum, bounded redelivery, dead-lettered like events.
-
-        Its exchange is a topic exchange so that Celery's native delayed delivery (used for
-        retries with a countdown on quorum queues) routes a retry back to this queue only.
-        """
-        return Queue(
+    def task_queue(self) -> QueueSpec:
+        """The service's Celery task queue: quorum, bounded redelivery, dead-lettered like events."""
+        return QueueSpec(
             self.task_queue_name,
-            exchange=tasks_exchange,
-            routing_key=self.task_queue_name,
-            durable=True,
-            queue_arguments=self.queue_arguments(),
+            self.queue_arguments(),
+            ((TASKS_EXCHANGE_NAME, self.task_queue_name),),
         )
 
 
@@ -114,17 +145,9 @@ SUBSCRIPTIONS: dict[str, Subscription] = {
 }
 
 
-def all_queues() -> list[Queue]:
-    """Every queue the topology declares: each service's event queue and its dead-letter queue."""
-    queues: list[Queue] = []
+def all_queues() -> list[QueueSpec]:
+    """Every queue the relay declares: each service's event queue and its dead-letter queue."""
+    queues: list[QueueSpec] = []
     for sub in SUBSCRIPTIONS.values():
         queues += [sub.event_queue(), sub.dead_letter_queue()]
     return queues
-
-
-def declare_topology(channel) -> None:
-    """Declare exchanges, queues and bindings on a channel; safe to repeat (declarations are idempotent)."""
-    events_exchange(channel).declare()
-    dead_letter_exchange(channel).declare()
-    for queue in all_queues():
-        queue(channel).declare()

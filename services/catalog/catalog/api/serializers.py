@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from catalog.api.filters import MAX_ID, PRICE_FILTER_LIMIT, IdFilter, PriceBoundFilter, ProductFilter
 from catalog.models import Category, Product, ProductMedia
-from shared_contracts.web.serializers import RejectUnknownFieldsMixin
+from ripple_runtime.web.serializers import RejectUnknownFieldsMixin
 
 MAX_FILE_NAME = 150
 # Stored as "<12 hex>-<name>", which must fit a file system's 255-byte limit for one name.

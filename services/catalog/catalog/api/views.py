@@ -21,7 +21,7 @@ from catalog.api.serializers import (
     ProductSerializer,
 )
 from catalog.models import Category, Product, ProductMedia
-from outbox import recorder
+from ripple_runtime.outbox import recorder
 
 
 class OutboxDeleteMixin:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from outbox.models import OutboxEvent, RelayHeartbeat
-from shared_contracts.testing.entrypoints import ripple_processes
-from shared_contracts.testing.processes import django_database_url
+from ripple_runtime.outbox.models import OutboxEvent, RelayHeartbeat
+from ripple_testing.entrypoints import ripple_processes
+from ripple_testing.processes import django_database_url
 
 
 def pending() -> int:

@@ -10,12 +10,12 @@ import pytest
 from django.db import transaction
 
 from catalog.models import Product
-from outbox import recorder
-from outbox.models import OutboxEvent, RelayHeartbeat
+from ripple_runtime.outbox import recorder
+from ripple_runtime.outbox.models import OutboxEvent, RelayHeartbeat
+from ripple_testing.broker import queue_depth, take_messages
+from ripple_testing.processes import wait_until
+from ripple_testing.proxy import TcpProxy
 from shared_contracts import schemas, topology
-from shared_contracts.testing.broker import queue_depth, take_messages
-from shared_contracts.testing.processes import wait_until
-from shared_contracts.testing.proxy import TcpProxy
 from tests.factories import bulk_catalog
 from tests.integration.conftest import connected_relays, pending
 

@@ -3,7 +3,7 @@
 import pytest
 
 from catalog.models import Product
-from outbox.models import OutboxEvent
+from ripple_runtime.outbox.models import OutboxEvent
 from tests.factories import bulk_catalog
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from catalog.models import Category, Product, ProductMedia
-from outbox.models import OutboxEvent
-from shared_contracts.testing.django_fixtures import client_for
+from ripple_runtime.outbox.models import OutboxEvent
+from ripple_testing.django_fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 

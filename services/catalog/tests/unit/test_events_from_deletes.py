@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 
 from catalog.models import Category, Product, ProductMedia
-from outbox import recorder
-from outbox.models import OutboxEvent
+from ripple_runtime.outbox import recorder
+from ripple_runtime.outbox.models import OutboxEvent
 from shared_contracts import schemas
 from shared_contracts.events import parse_event
 from tests.factories import bulk_catalog

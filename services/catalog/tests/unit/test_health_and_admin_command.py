@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import Product
-from outbox.models import OutboxEvent, RelayHeartbeat
+from ripple_runtime.outbox.models import OutboxEvent, RelayHeartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -72,10 +72,12 @@ def test_readyz_flags_an_old_backlog(client, category, broker_down, settings):
 
 def test_readyz_lists_only_fresh_relay_heartbeats(client, broker_down):
     now = timezone.now()
-    RelayHeartbeat.objects.create(relay_id="fresh", updated_at=now, broker_connected=True)
+    RelayHeartbeat.objects.create(relay_id="fresh", service="catalog", updated_at=now, broker_connected=True)
     RelayHeartbeat.objects.create(
-        relay_id="stale", updated_at=now - timedelta(minutes=5), broker_connected=True
+        relay_id="stale", service="catalog", updated_at=now - timedelta(minutes=5), broker_connected=True
     )
+    # another service's relay in a shared database is none of the catalog's business
+    RelayHeartbeat.objects.create(relay_id="other", service="search", updated_at=now, broker_connected=True)
     body = client.get("/readyz").json()
     assert [r["relay"] for r in body["outbox"]["relays"]] == ["fresh"]
     assert body["outbox"]["relays"][0]["broker_connected"] is True

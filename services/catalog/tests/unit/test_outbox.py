@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Product
-from outbox import claims, recorder
-from outbox.claims import prune_published
-from outbox.models import OutboxEvent
+from ripple_runtime.outbox import claims, recorder
+from ripple_runtime.outbox.claims import prune_published
+from ripple_runtime.outbox.models import OutboxEvent
 from tests.factories import bulk_catalog
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def test_prune_deletes_only_rows_published_before_the_retention(category):
     OutboxEvent.objects.filter(pk__in=[r.pk for r in old]).update(published_at=now - timedelta(days=8))
     OutboxEvent.objects.filter(pk__in=[r.pk for r in recent]).update(published_at=now - timedelta(days=1))
 
-    assert prune_published(timedelta(days=7)) == 10
+    assert prune_published("catalog", timedelta(days=7)) == 10
     left = set(OutboxEvent.objects.values_list("pk", flat=True))
     assert left == {r.pk for r in recent + unpublished}
 
@@ -59,28 +59,28 @@ def pending_rows(category, count: int) -> list[int]:
 
 def test_claims_are_leased_in_id_order_and_skipped_by_other_relays(category):
     ids = pending_rows(category, 5)
-    first = claims.claim("relay-a", 3, timedelta(seconds=60))
-    second = claims.claim("relay-b", 3, timedelta(seconds=60))
+    first = claims.claim("catalog", "relay-a", 3, timedelta(seconds=60))
+    second = claims.claim("catalog", "relay-b", 3, timedelta(seconds=60))
     assert [row[0] for row in first] == ids[:3]
     assert [row[0] for row in second] == ids[3:]
-    assert claims.claim("relay-c", 3, timedelta(seconds=60)) == []
+    assert claims.claim("catalog", "relay-c", 3, timedelta(seconds=60)) == []
     assert set(OutboxEvent.objects.filter(claimed_by="relay-a").values_list("id", flat=True)) == set(ids[:3])
 
 
 def test_an_expired_lease_lets_another_relay_take_the_rows(category):
     ids = pending_rows(category, 2)
-    claims.claim("dead-relay", 10, timedelta(seconds=-1))  # as if its lease ran out long ago
-    taken = claims.claim("live-relay", 10, timedelta(seconds=60))
+    claims.claim("catalog", "dead-relay", 10, timedelta(seconds=-1))  # as if its lease ran out long ago
+    taken = claims.claim("catalog", "live-relay", 10, timedelta(seconds=60))
     assert [row[0] for row in taken] == ids
 
 
 def test_marking_publishes_confirmed_rows_and_frees_failed_and_released_ones(category):
     ids = pending_rows(category, 4)
-    claims.claim("relay-a", 10, timedelta(seconds=60))
+    claims.claim("catalog", "relay-a", 10, timedelta(seconds=60))
     claims.mark_published(ids[:2])
     claims.mark_failed({ids[2]: "nacked by the broker"})
     assert claims.release("relay-a") == 1  # the one neither confirmed nor failed
     rows = {row.id: row for row in OutboxEvent.objects.all()}
     assert all(rows[pk].published_at and rows[pk].attempts == 1 for pk in ids[:2])
     assert rows[ids[2]].published_at is None and rows[ids[2]].last_error == "nacked by the broker"
-    assert [row[0] for row in claims.claim("relay-b", 10, timedelta(seconds=60))] == ids[2:]
+    assert [row.id for row in claims.claim("catalog", "relay-b", 10, timedelta(seconds=60))] == ids[2:]

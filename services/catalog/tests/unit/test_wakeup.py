@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 
 from catalog.models import Product
-from outbox import wakeup
+from ripple_runtime.outbox import wakeup
 from tests.factories import bulk_catalog
 
 pytestmark = pytest.mark.django_db(transaction=True)

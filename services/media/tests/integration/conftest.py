@@ -3,8 +3,8 @@
 import pytest
 from django.db import connection
 
-from shared_contracts.testing.entrypoints import ripple_processes
-from shared_contracts.testing.processes import django_database_url
+from ripple_testing.entrypoints import ripple_processes
+from ripple_testing.processes import django_database_url
 
 
 @pytest.fixture

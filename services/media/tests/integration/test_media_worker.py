@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from media.models import DeletedFile
+from ripple_runtime.inbox.models import ProcessedEvent
+from ripple_testing.broker import publish_events, queue_depth
+from ripple_testing.processes import wait_until
 from shared_contracts import topology
-from shared_contracts.messaging.inbox.models import ProcessedEvent
-from shared_contracts.testing.broker import publish_events, queue_depth
-from shared_contracts.testing.processes import wait_until
 from tests.conftest import stored
 from tests.factories import media_deleted
 

@@ -4,7 +4,7 @@ import pytest
 
 from media.handlers import delete_media_files, safe_key
 from media.models import DeletedFile
-from shared_contracts.messaging.service import PermanentFailure
+from ripple_runtime.messaging.service import PermanentFailure
 from tests.conftest import stored
 from tests.factories import media_deleted
 

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from notifications import address_guard
 from notifications.models import Delivery, DeliveryAttempt, EmailRecipient, WebhookEndpoint
 from notifications.service import SUBSCRIBABLE_EVENT_TYPES
-from shared_contracts.web.serializers import RejectUnknownFieldsMixin
+from ripple_runtime.web.serializers import RejectUnknownFieldsMixin
 
 
 class EventTypesField(serializers.ListField):

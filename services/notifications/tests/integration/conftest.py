@@ -7,11 +7,11 @@ import json
 import pytest
 from django.db import connection
 
+from ripple_runtime.messaging.publisher import ConfirmingPublisher, OutgoingMessage
+from ripple_testing.entrypoints import ripple_processes
+from ripple_testing.processes import ManagedProcess, django_database_url, wait_until
+from ripple_testing.servers import start_smtp
 from shared_contracts.events import CloudEvent
-from shared_contracts.messaging.publisher import ConfirmingPublisher, OutgoingMessage
-from shared_contracts.testing.entrypoints import ripple_processes
-from shared_contracts.testing.processes import ManagedProcess, django_database_url, wait_until
-from shared_contracts.testing.servers import start_smtp
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from shared_contracts.testing.conformance import admin_token, answers, run_schemathesis, serve_api
+from ripple_testing.conformance import admin_token, answers, run_schemathesis, serve_api
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CONFIG = Path(__file__).parents[1] / "schemathesis.toml"

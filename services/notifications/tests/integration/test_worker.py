@@ -11,12 +11,12 @@ from standardwebhooks import Webhook
 
 from notifications.handlers import plan_deliveries
 from notifications.models import Delivery, EmailRecipient, WebhookEndpoint
+from ripple_runtime.inbox.models import ProcessedEvent
+from ripple_runtime.messaging import deadletter, queues
+from ripple_testing.broker import take_messages
+from ripple_testing.processes import wait_until
+from ripple_testing.servers import Reply
 from shared_contracts import topology
-from shared_contracts.messaging import deadletter
-from shared_contracts.messaging.inbox.models import ProcessedEvent
-from shared_contracts.testing.broker import take_messages
-from shared_contracts.testing.processes import wait_until
-from shared_contracts.testing.servers import Reply
 from tests.conftest import category_deleted, product_deleted
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,7 +138,7 @@ def test_a_redriven_event_is_delivered(worker_factory, fresh_vhost, publish, rec
     assert wait_until(lambda: delivery_done(event.id), what="the redriven delivery").status == "succeeded"
     assert [hit.headers["webhook-id"] for hit in receiver.received()] == [str(event.id)]
     with Connection(fresh_vhost.url()) as conn:
-        assert conn.SimpleQueue(SUB.dead_letter_queue()).qsize() == 0
+        assert conn.SimpleQueue(queues.dead_letter_queue(SUB)).qsize() == 0
 
 
 def test_the_worker_requeues_deliveries_whose_task_was_lost(worker_factory, receiver, mailbox):

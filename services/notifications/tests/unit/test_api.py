@@ -6,8 +6,8 @@ from rest_framework.test import APIClient
 from notifications.handlers import fan_out
 from notifications.models import Delivery, EmailRecipient, WebhookEndpoint
 from notifications.tasks import deliver_webhook
-from shared_contracts.testing.django_fixtures import client_for
-from shared_contracts.testing.servers import Reply
+from ripple_testing.django_fixtures import client_for
+from ripple_testing.servers import Reply
 from tests.conftest import product_deleted, run_task
 
 pytestmark = pytest.mark.django_db

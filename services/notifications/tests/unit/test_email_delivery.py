@@ -6,7 +6,7 @@ from notifications.emails import render
 from notifications.handlers import fan_out
 from notifications.models import Delivery, EmailRecipient
 from notifications.tasks import send_email
-from shared_contracts.testing.servers import free_port
+from ripple_testing.servers import free_port
 from tests.conftest import category_deleted, product_deleted, run_task
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.utils import timezone
 from notifications.handlers import fan_out
 from notifications.models import Delivery, EmailRecipient, WebhookEndpoint
 from notifications.service import SERVICE
-from shared_contracts.messaging.tasks import process
+from ripple_runtime.messaging.tasks import process
 from tests.conftest import category_deleted, product_deleted
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from standardwebhooks import Webhook
 from notifications.handlers import fan_out
 from notifications.models import Delivery, WebhookEndpoint
 from notifications.tasks import deliver_batch, deliver_webhook
-from shared_contracts.testing.servers import Reply, free_port
+from ripple_testing.servers import Reply, free_port
 from tests.conftest import product_deleted, run_task
 
 pytestmark = pytest.mark.django_db

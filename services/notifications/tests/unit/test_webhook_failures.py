@@ -3,7 +3,7 @@
 import pytest
 
 from notifications.models import WebhookEndpoint
-from shared_contracts.testing.servers import Reply
+from ripple_testing.servers import Reply
 from tests.unit.test_webhook_delivery import attempts, deliver
 
 pytestmark = pytest.mark.django_db

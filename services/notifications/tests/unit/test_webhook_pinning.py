@@ -13,7 +13,7 @@ import trustme
 
 from notifications import address_guard, webhooks
 from notifications.models import WebhookEndpoint
-from shared_contracts.testing.servers import WebhookReceiver
+from ripple_testing.servers import WebhookReceiver
 from tests.unit.test_webhook_delivery import deliver
 
 pytestmark = pytest.mark.django_db

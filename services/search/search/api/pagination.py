@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from shared_contracts.web.pagination import BoundedPageNumberPagination, whole_number
+from ripple_runtime.web.pagination import BoundedPageNumberPagination, whole_number
 
 
 class SearchPagination(BoundedPageNumberPagination):

@@ -3,9 +3,9 @@
 import pytest
 from django.db import transaction
 
+from ripple_testing.conformance import answers, run_schemathesis, serve_api
 from search import indexing
 from search.models import SearchDocument
-from shared_contracts.testing.conformance import answers, run_schemathesis, serve_api
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,13 +10,13 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
+from ripple_runtime.inbox.models import ProcessedEvent
+from ripple_testing.broker import publish_events, queue_depth, take_messages
+from ripple_testing.processes import wait_until
 from search.models import SearchDocument, Tombstone
 from shared_contracts import topology
 from shared_contracts.events import CategoryDeletedV1, MediaDeletedV1, build_event
 from shared_contracts.events.catalog import SOURCE
-from shared_contracts.messaging.inbox.models import ProcessedEvent
-from shared_contracts.testing.broker import publish_events, queue_depth, take_messages
-from shared_contracts.testing.processes import wait_until
 from tests.conftest import found
 from tests.factories import deleted, upserted
 

@@ -3,13 +3,13 @@
 import pytest
 from django.db import transaction
 
+from ripple_runtime.inbox.models import ProcessedEvent
+from ripple_runtime.messaging.service import PermanentFailure
+from ripple_runtime.messaging.tasks import process
 from search import indexing
 from search.handlers import document_from, index_upserted
 from search.models import SearchDocument, Tombstone
 from search.service import SERVICE
-from shared_contracts.messaging.inbox.models import ProcessedEvent
-from shared_contracts.messaging.service import PermanentFailure
-from shared_contracts.messaging.tasks import process
 from tests.conftest import found
 from tests.factories import deleted, upserted
 

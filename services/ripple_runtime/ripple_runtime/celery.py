@@ -1,0 +1,65 @@
+"""Wire an EventService into a Celery app: shared settings, its task queue, its tasks, its consumer step.
+
+Every service's `<service>_site/celery.py` is one call:
+
+    app = service_app("media_site.settings", "media.service.SERVICE")
+
+and `celery -A media_site worker` runs the service's consumer step and tasks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from celery import Celery
+from django.utils.module_loading import import_string
+
+from ripple_runtime.messaging import consumer, queues, tasks
+from ripple_runtime.messaging.service import EventService
+
+
+def configure(app: Celery, service: EventService) -> None:
+    """Apply the settings every Ripple worker shares: late acks, quorum task queue, task events for Flower."""
+    queue = queues.task_queue(service.subscription)
+    app.conf.update(
+        task_queues=[queue],
+        task_default_queue=queue.name,
+        task_default_exchange=queue.exchange.name,
+        task_default_exchange_type=queue.exchange.type,
+        task_default_routing_key=queue.routing_key,
+        task_routes={f"{service.name}.*": {"queue": queue.name}},
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        task_ignore_result=True,
+        # A task is acked after it ran, and requeued if its worker process dies: nothing is lost.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_track_started=True,
+        worker_prefetch_multiplier=4,
+        # Flower sees every task of every service through these events.
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+        broker_connection_retry_on_startup=True,
+        broker_heartbeat=30,
+        worker_hijack_root_logger=False,
+    )
+
+
+def install(app: Celery, service: EventService) -> None:
+    """Configure the app, register one task per handled type and add the service's consumer step."""
+    configure(app, service)
+    for event_type in service.handlers:
+        tasks.register(app, service, event_type)
+    app.steps["consumer"].add(consumer.step_for(service))
+
+
+def service_app(settings_module: str, service_path: str, include: Sequence[str] = ()) -> Celery:
+    """The Celery app of a service: Django settings (CELERY_* namespace), then the service wired in."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    service: EventService = import_string(service_path)
+    app = Celery(service.name, include=list(include))
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    install(app, service)
+    return app

@@ -1,0 +1,1 @@
+"""Messaging every service runs on: publishing with confirms, the consumer step, tasks, dead letters."""

@@ -1,0 +1,112 @@
+"""The task behind every handler: inbox filtering, one transaction, retry with backoff, dead-lettering.
+
+The inbox is keyed by service, so services sharing one database never skip each other's events.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from celery import Celery, Task
+from django.db import transaction
+
+from ripple_runtime.messaging import deadletter
+from ripple_runtime.messaging.service import EventService, PermanentFailure
+from shared_contracts.events import CloudEvent, InvalidEvent, parse_event
+
+log = logging.getLogger(__name__)
+
+
+class EventsDeadLettered(Exception):
+    """Some events of the task went to the dead-letter queue; the task ends FAILED in Flower."""
+
+
+def process(service: EventService, event_type: str, events: list[CloudEvent]) -> int:
+    """Run the handler on the events not yet processed, and record them, in one transaction."""
+    from ripple_runtime.inbox.models import ProcessedEvent  # needs Django's apps ready
+
+    with transaction.atomic():
+        ids = {event.id for event in events}
+        inbox = ProcessedEvent.objects.filter(service=service.name, event_id__in=ids)
+        seen = set(inbox.values_list("event_id", flat=True))
+        fresh = list({event.id: event for event in events if event.id not in seen}.values())
+        if fresh:
+            service.handler(event_type)(fresh)
+            ProcessedEvent.objects.bulk_create(
+                ProcessedEvent(service=service.name, event_id=event.id, event_type=event_type)
+                for event in fresh
+            )
+    return len(fresh)
+
+
+def run(task: Task, service: EventService, event_type: str, raw_events: list) -> dict:
+    """Process a batch; on failure isolate the failing events, retry them, or dead-letter them."""
+    attempt = task.request.retries + 1
+    events, failed = [], {}
+    for raw in raw_events:
+        try:
+            events.append(parse_event(raw))
+        except InvalidEvent as exc:
+            failed[str(raw.get("id", "")) if isinstance(raw, dict) else ""] = (
+                raw,
+                PermanentFailure(exc.reason),
+            )
+    try:
+        processed = process(service, event_type, events)
+    except Exception:
+        processed = 0
+        for event in events:  # one bad event must not hold back the others
+            try:
+                processed += process(service, event_type, [event])
+            except Exception as exc:
+                failed[str(event.id)] = (event, exc)
+    permanent = {k: v for k, v in failed.items() if isinstance(v[1], PermanentFailure)}
+    transient = {k: v for k, v in failed.items() if k not in permanent}
+    if transient and task.request.retries < service.retry.max_retries:
+        _dead_letter(task, service, permanent, attempt)
+        first = next(iter(transient.values()))[1]
+        log.warning("%d %s events failed (attempt %d): %s", len(transient), event_type, attempt, first)
+        raise task.retry(
+            args=[[event.to_dict() for event, _ in transient.values()]],
+            countdown=service.retry.countdown(attempt),
+            exc=first,
+        )
+    _dead_letter(task, service, failed, attempt)
+    if failed:
+        raise EventsDeadLettered(f"{len(failed)} of {len(raw_events)} events dead-lettered")
+    return {"processed": processed, "duplicates": len(events) - processed}
+
+
+def _dead_letter(task: Task, service: EventService, failed: dict, attempt: int) -> None:
+    """Publish failed events to the service's dead-letter queue with the reason and attempt count."""
+    if not failed:
+        return
+    with deadletter.confirming_connection(task.app.conf.broker_url) as conn:
+        producer = conn.Producer()
+        for event_id, (event, exc) in failed.items():
+            body = event.to_json() if isinstance(event, CloudEvent) else json.dumps(event)
+            reason = f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, PermanentFailure):
+                reason = f"gave up after {attempt} attempts: {reason}"
+            deadletter.dead_letter(
+                producer, service.subscription, body, reason=reason, attempts=attempt, event_id=event_id
+            )
+            log.error("dead-lettered event %s: %s", event_id, reason)
+
+
+def register(app: Celery, service: EventService, event_type: str) -> Task:
+    """Register the Celery task of one event type; its name says the service and the type."""
+
+    def handle(self: Task, events: list) -> dict:
+        return run(self, service, event_type, events)
+
+    handle.__doc__ = f"{service.name}: handle {event_type} events."
+    return app.task(
+        handle,
+        name=service.task_name(event_type),
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=service.retry.max_retries,
+    )

@@ -1,0 +1,60 @@
+"""The outbox table, and the heartbeat each relay writes so /readyz can say how publishing goes.
+
+Both are keyed by service (settings.RIPPLE_SERVICE), so services may share one database: each
+relay claims, prunes and reports only its own service's rows.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class OutboxEvent(models.Model):
+    """One event waiting to be published (published_at is null) or already confirmed by the broker."""
+
+    id = models.BigAutoField(primary_key=True)
+    service = models.CharField(max_length=50, help_text="The service whose relay publishes it.")
+    event_id = models.UUIDField(unique=True, editable=False)
+    event_type = models.CharField(max_length=100)
+    routing_key = models.CharField(max_length=100)
+    aggregate_type = models.CharField(max_length=50)
+    aggregate_id = models.CharField(max_length=50)
+    correlation_id = models.CharField(max_length=100, blank=True)
+    body = models.TextField(help_text="The serialised CloudEvent, published byte for byte.")
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(
+        max_length=200, blank=True, default="", db_default="", help_text="The relay publishing it now."
+    )
+    claimed_until = models.DateTimeField(null=True, blank=True, help_text="Another relay may take it after.")
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["service", "id"],
+                condition=Q(published_at__isnull=True),
+                name="outbox_service_pending_idx",
+            ),
+            models.Index(fields=["published_at"], name="outbox_published_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        """Type and id, as the admin lists them."""
+        return f"{self.event_type} {self.event_id}"
+
+
+class RelayHeartbeat(models.Model):
+    """The last word of one relay process: when it was alive and whether it could reach the broker."""
+
+    relay_id = models.CharField(max_length=200, primary_key=True)
+    service = models.CharField(max_length=50, blank=True)
+    updated_at = models.DateTimeField()
+    broker_connected = models.BooleanField(default=False)
+    last_error = models.TextField(blank=True)
+    published_total = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        """The relay's id."""
+        return self.relay_id

@@ -1,0 +1,177 @@
+"""Settings every Ripple service reads the same way: secret key, database, logging, Celery.
+
+Each service's settings.py calls these with its own defaults, so the rules (no default secret
+outside debug, SQLite tuned for a relay or worker beside the API, one log format) live once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from ripple_runtime import retry
+from ripple_runtime.retry import RetryPolicy
+
+env = environ.Env()
+
+DEV_SECRET_KEY = "insecure-development-key-only-used-with-DJANGO_DEBUG"  # noqa: S105
+
+
+def secret_key(debug: bool) -> str:
+    """DJANGO_SECRET_KEY, required unless DJANGO_DEBUG is on."""
+    key = env.str("DJANGO_SECRET_KEY", default="")
+    if key:
+        return key
+    if debug:
+        return DEV_SECRET_KEY
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set. Set it (or DJANGO_DEBUG=1 for local development)."
+    )
+
+
+def database(default_sqlite_path: Path, *, atomic_requests: bool = True) -> dict[str, Any]:
+    """DATABASE_URL (SQLite file by default) with settings that suit a web process beside workers."""
+    db = env.db_url("DATABASE_URL", default=f"sqlite:///{default_sqlite_path}")
+    db["ATOMIC_REQUESTS"] = atomic_requests
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers and one writer work at once; IMMEDIATE avoids lock upgrades mid-transaction.
+        db.setdefault("OPTIONS", {}).update(
+            {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            }
+        )
+    else:
+        db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+        db["CONN_HEALTH_CHECKS"] = True
+    return db
+
+
+def logging_config() -> dict[str, Any]:
+    """One plain log format on stderr, level from LOG_LEVEL."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+        "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    }
+
+
+def broker_url() -> str:
+    """BROKER_URL: the RabbitMQ every process of a service talks to."""
+    return env.str("BROKER_URL", default="amqp://guest:guest@127.0.0.1:5672//")
+
+
+def event_retry() -> RetryPolicy:
+    """How a consuming service retries failed events: EVENT_MAX_RETRIES, EVENT_RETRY_BASE_DELAY/MAX_DELAY."""
+    return replace(
+        retry.EVENT_RETRY,
+        max_retries=env.int("EVENT_MAX_RETRIES", default=retry.EVENT_RETRY.max_retries),
+        base_delay=env.float("EVENT_RETRY_BASE_DELAY", default=retry.EVENT_RETRY.base_delay),
+        max_delay=env.float("EVENT_RETRY_MAX_DELAY", default=retry.EVENT_RETRY.max_delay),
+    )
+
+
+def relay_backoff() -> RetryPolicy:
+    """How long a relay waits between attempts to reach the broker: up to OUTBOX_MAX_BACKOFF seconds."""
+    return replace(
+        retry.RELAY_BACKOFF, max_delay=env.float("OUTBOX_MAX_BACKOFF", default=retry.RELAY_BACKOFF.max_delay)
+    )
+
+
+def delivery_schedule() -> tuple[int, ...]:
+    """NOTIFICATIONS_RETRY_SCHEDULE: the delays between delivery attempts (their number is the cap)."""
+    return tuple(env.list("NOTIFICATIONS_RETRY_SCHEDULE", cast=int, default=list(retry.DELIVERY_SCHEDULE)))
+
+
+def outbox() -> dict[str, Any]:
+    """How a service's relay claims, waits, keeps and reports its outbox (OUTBOX_* variables)."""
+    return {
+        "BATCH_SIZE": env.int("OUTBOX_BATCH_SIZE", default=2000),
+        "POLL_INTERVAL": env.float("OUTBOX_POLL_INTERVAL", default=1.0),
+        "RETENTION_HOURS": env.int("OUTBOX_RETENTION_HOURS", default=7 * 24),
+        "CLAIM_SECONDS": env.int("OUTBOX_CLAIM_SECONDS", default=60),
+        "BACKLOG_WARNING_SECONDS": env.int("OUTBOX_BACKLOG_WARNING_SECONDS", default=60),
+    }
+
+
+def middleware(*after_whitenoise: str) -> list[str]:
+    """Django's usual middleware with WhiteNoise for static files; a service may add its own."""
+    return [
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        *after_whitenoise,
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    ]
+
+
+def admin_templates() -> list[dict[str, Any]]:
+    """Templates as the admin and DRF's browsable pages need them."""
+    return [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "DIRS": [],
+            "APP_DIRS": True,
+            "OPTIONS": {
+                "context_processors": [
+                    "django.template.context_processors.request",
+                    "django.contrib.auth.context_processors.auth",
+                    "django.contrib.messages.context_processors.messages",
+                ]
+            },
+        }
+    ]
+
+
+def storages() -> dict[str, Any]:
+    """Files on the local file system, static files compressed and served by WhiteNoise."""
+    return {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    }
+
+
+def rest_framework(**overrides: Any) -> dict[str, Any]:
+    """DRF as every Ripple API uses it: token auth, JSON bodies, bounded pages, JSON errors (`detail`)."""
+    return {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "rest_framework.authentication.TokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # uploads set their own
+        "TEST_REQUEST_DEFAULT_FORMAT": "json",
+        "DEFAULT_PAGINATION_CLASS": "ripple_runtime.web.pagination.BoundedPageNumberPagination",
+        "PAGE_SIZE": 50,
+        "EXCEPTION_HANDLER": "ripple_runtime.web.errors.json_exception_handler",
+        "NON_FIELD_ERRORS_KEY": "errors",
+        "DEFAULT_SCHEMA_CLASS": "ripple_runtime.web.openapi.RippleAutoSchema",
+        **overrides,
+    }
+
+
+def spectacular(title: str, description: str) -> dict[str, Any]:
+    """drf-spectacular as every Ripple API uses it: tags per resource, Swagger UI served locally."""
+    return {
+        "TITLE": title,
+        "DESCRIPTION": description,
+        "VERSION": "1.0.0",
+        "SERVE_INCLUDE_SCHEMA": False,
+        "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+        "COMPONENT_SPLIT_REQUEST": True,
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "SWAGGER_UI_SETTINGS": {"deepLinking": True, "tryItOutEnabled": True},
+    }

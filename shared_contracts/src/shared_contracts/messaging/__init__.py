@@ -1,1 +1,0 @@
-"""Messaging plumbing shared by every service: publishing with confirms (and, later, consuming)."""
