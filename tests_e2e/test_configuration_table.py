@@ -1,6 +1,7 @@
 """The README's configuration table lists every environment variable the code reads, and only those.
 
-Read means, in the Python sources of services/ and shared_contracts/ (tests excluded) and of
+Read means, in the Python sources of services/ and shared_contracts/ (tests and the dev-only
+ripple_testing helpers excluded) and of
 deploy/: `env("X")`, `env.<type>("X")`, `os.environ["X"]`, `os.environ.get("X")`, `os.getenv("X")`;
 in deploy/'s shell scripts and Procfiles: `${X:-…}`-style expansions (`:-`, `-`, `:?`, `?`, `:+`,
 `+`), and `$X` / `${X}` of a name the script never assigns. Only upper-case names count (scripts
@@ -30,7 +31,10 @@ TABLE_NAME = re.compile(r"`([A-Z][A-Z0-9_<>]*)`")
 def python_sources() -> list[Path]:
     """The code: services/, shared_contracts/ and deploy/, without tests and migrations."""
     files = [p for top in ("services", "shared_contracts", "deploy") for p in (REPO_DIR / top).rglob("*.py")]
-    return [p for p in files if not {"tests", "migrations"} & set(p.relative_to(REPO_DIR).parts)]
+    # ripple_testing is the dev-only test helper package: what it reads is test configuration.
+    return [
+        p for p in files if not {"tests", "migrations", "ripple_testing"} & set(p.relative_to(REPO_DIR).parts)
+    ]
 
 
 def shell_sources() -> list[Path]:
