@@ -1,7 +1,8 @@
-"""Steps the notifications worker adds to Celery's: re-queueing deliveries whose task was lost.
+"""Steps the notifications worker adds to Celery's: a timer that asks for lost deliveries to be re-queued.
 
-This module is imported with the Celery app, before Django has loaded its apps, so it imports no
-models; the step reaches them only when it runs.
+The step only sends the `notifications.requeue_idle_deliveries` task (notifications.requeue) on
+the worker's timer; the task does the work in the pool, where Django is set up, and shows in
+Flower like any other. The step imports nothing of the service, so no import circle.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ import logging
 
 from celery import bootsteps
 from django.conf import settings
-from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
+REQUEUE_TASK = "notifications.requeue_idle_deliveries"
 
 
 class RequeueStuckDeliveries(bootsteps.StartStopStep):
-    """A worker step: requeue idle deliveries every NOTIFICATIONS_REQUEUE_EVERY_SECONDS."""
+    """A worker step: every NOTIFICATIONS_REQUEUE_EVERY_SECONDS (0: never), send the requeue task."""
 
     requires = ("celery.worker.components:Timer",)
 
@@ -27,26 +28,18 @@ class RequeueStuckDeliveries(bootsteps.StartStopStep):
         self.timer_entry = None
 
     def start(self, worker):
-        """Run on the worker's own timer (0 switches it off)."""
+        """Start the timer."""
         if self.every > 0:
-            self.timer_entry = worker.timer.call_repeatedly(self.every, self.run)
+            self.timer_entry = worker.timer.call_repeatedly(self.every, self.send, (worker.app,))
 
     def stop(self, worker):
         """Cancel the timer."""
         if self.timer_entry is not None:
             self.timer_entry.cancel()
 
-    def run(self) -> None:
-        """One bounded round; a failure is logged and the next round tries again."""
+    def send(self, app) -> None:
+        """Ask for one round; while the broker is away, log it and try at the next tick."""
         try:
-            from notifications.requeue import requeue_idle  # models load once Django is set up
-
-            count = requeue_idle(
-                settings.NOTIFICATIONS_REQUEUE_IDLE_SECONDS, limit=settings.NOTIFICATIONS_REQUEUE_LIMIT
-            )
-            if count:
-                log.warning("requeued %d deliveries whose task was lost", count)
+            app.send_task(REQUEUE_TASK)
         except Exception:
-            log.exception("requeueing idle deliveries failed; trying again next round")
-        finally:
-            close_old_connections()
+            log.exception("could not send %s; trying again next round", REQUEUE_TASK)

@@ -3,7 +3,9 @@
 from ripple_runtime.celery import service_app
 
 app = service_app(
-    "notifications_site.settings", "notifications.service.SERVICE", include=["notifications.tasks"]
+    "notifications_site.settings",
+    "notifications.service.SERVICE",
+    include=["notifications.tasks", "notifications.requeue"],
 )
 
 from notifications.worker_steps import RequeueStuckDeliveries  # noqa: E402 - once the app is set up
