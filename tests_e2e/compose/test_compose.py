@@ -82,6 +82,25 @@ def psql(stack, sql: str) -> list[str]:
     return stack.exec("postgres", "psql", "-U", "postgres", "-Atc", sql).stdout.split()
 
 
+def psql_as(stack, user: str, password: str, database: str, sql: str):
+    """A query as one service's database user, over TCP inside the postgres container (not checked)."""
+    return stack.exec(
+        "postgres",
+        "env",
+        f"PGPASSWORD={password}",
+        "psql",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        user,
+        "-d",
+        database,
+        "-Atc",
+        sql,
+        check=False,
+    )
+
+
 def rabbitmqctl(stack, *args: str) -> list[list[str]]:
     """Tab-separated rows of a rabbitmqctl listing inside the rabbitmq container."""
     out = stack.exec("rabbitmq", "rabbitmqctl", "-q", "--no-table-headers", *args).stdout
@@ -130,37 +149,9 @@ def test_each_service_has_its_own_database_and_owner_and_no_other(stack):
     assert {pair.split("=")[0] for pair in connected} >= {"catalog", "notifications"}
     # A service's password opens its own database and no other.
     media_password = LOCAL_ONLY["POSTGRES_PASSWORD_MEDIA"]
-    own = stack.exec(
-        "postgres",
-        "env",
-        f"PGPASSWORD={media_password}",
-        "psql",
-        "-h",
-        "127.0.0.1",
-        "-U",
-        "media",
-        "-d",
-        "media",
-        "-Atc",
-        "SELECT current_user",
-        check=False,
-    )
+    own = psql_as(stack, "media", media_password, "media", "SELECT current_user")
     assert own.returncode == 0 and own.stdout.strip() == "media", own.stderr
-    other = stack.exec(
-        "postgres",
-        "env",
-        f"PGPASSWORD={media_password}",
-        "psql",
-        "-h",
-        "127.0.0.1",
-        "-U",
-        "media",
-        "-d",
-        "catalog",
-        "-Atc",
-        "SELECT 1",
-        check=False,
-    )
+    other = psql_as(stack, "media", media_password, "catalog", "SELECT 1")
     assert other.returncode != 0 and "permission denied" in other.stderr, other.stderr
 
 
