@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ripple_testing.entrypoints import ripple_processes
+from ripple_testing.entrypoints import REPO_DIR, ripple_processes
 from ripple_testing.processes import django_database_url, wait_until
 from ripple_testing.servers import free_port
 
@@ -62,7 +62,7 @@ def serve_api(service: str, tmp_path: Path, collect_static: bool = False) -> Ite
     if collect_static:
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=Path(__file__).resolve().parents[4] / "services" / service,
+            cwd=REPO_DIR / "services" / service,
             env={**os.environ, **env},
             check=True,
         )
