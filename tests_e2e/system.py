@@ -68,8 +68,12 @@ class RabbitDefinitions:
             ctl("import_definitions", path)
         finally:
             os.unlink(path)
-        for user, password in self.passwords.items():
-            wait_until(lambda u=user, p=password: self._set_password(u, p), timeout=60, what=f"user {user}")
+        try:
+            for user, password in self.passwords.items():
+                wait_until(lambda u=user, p=password: self._set_password(u, p), timeout=120, what=f"user {user}")
+        except BaseException:
+            self.remove()  # a half-done import leaves no vhost or user behind
+            raise
 
     def _set_password(self, user: str, password: str) -> bool:
         """Set one user's password once the asynchronous import created it."""
