@@ -70,7 +70,9 @@ class RabbitDefinitions:
             os.unlink(path)
         try:
             for user, password in self.passwords.items():
-                wait_until(lambda u=user, p=password: self._set_password(u, p), timeout=120, what=f"user {user}")
+                wait_until(
+                    lambda u=user, p=password: self._set_password(u, p), timeout=120, what=f"user {user}"
+                )
         except BaseException:
             self.remove()  # a half-done import leaves no vhost or user behind
             raise
