@@ -16,18 +16,17 @@ from email.utils import parsedate_to_datetime
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils import timezone
 
 from notifications import address_guard, failures, signing
 from notifications.deliveries import AttemptResult, Verdict
 from notifications.models import Delivery, WebhookEndpoint
 from notifications.pinning import PinnedAddressAdapter
+from notifications.webhook_urls import validate_webhook_url
 
 USER_AGENT = "Ripple-Notifications/1.0 (+https://www.standardwebhooks.com/)"
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 MAX_ANSWER_BYTES = 64 * 1024
-valid_url = URLValidator(schemes=["http", "https"])
 
 _session: tuple[int, requests.Session] | None = None
 
@@ -124,7 +123,7 @@ def send(delivery: Delivery) -> AttemptResult:
 
     url = delivery.endpoint.url
     try:
-        valid_url(url)  # control characters, spaces, other schemes: never reach a request line
+        validate_webhook_url(url)  # control characters, spaces, other schemes: never reach a request line
     except ValidationError:
         return AttemptResult(Verdict.FAILED, elapsed(), error=f"invalid webhook URL {url[:200]!r}")
     body = delivery.payload.encode()

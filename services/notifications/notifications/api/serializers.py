@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import urlsplit
 
 from django.core.validators import RegexValidator, URLValidator
@@ -13,6 +12,7 @@ from rest_framework import serializers
 from notifications import address_guard
 from notifications.models import Delivery, DeliveryAttempt, EmailRecipient, WebhookEndpoint
 from notifications.service import SUBSCRIBABLE_EVENT_TYPES
+from notifications.webhook_urls import validate_webhook_url
 from ripple_runtime.web.serializers import RejectUnknownFieldsMixin
 
 
@@ -30,32 +30,14 @@ class EventTypesField(serializers.ListField):
         return value if value is None else list(dict.fromkeys(value))
 
 
-# One DNS label; a host is labels joined by dots. A single label is a service name on a compose
-# or Kubernetes network, which Django's URLValidator (it wants a top-level domain) refuses.
-_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
-_SINGLE_LABEL_URL = re.compile(rf"^https?://{_LABEL}(?::[0-9]{{1,5}})?(?:[/?#][^\s]*)?\Z", re.IGNORECASE)
-
-
 class WebhookURLField(serializers.URLField):
-    """An http(s) URL whose host may also be a single label such as `hooks` or `webhook-receiver`."""
+    """An http(s) URL whose host may also be a single label such as `hooks` (notifications.webhook_urls)."""
 
     def __init__(self, **kwargs):
-        """Django's URL validation, widened to single-label hosts."""
+        """The one rule of what a webhook URL may look like, in place of Django's URLValidator."""
         super().__init__(**kwargs)
         self.validators = [v for v in self.validators if not isinstance(v, URLValidator)]
-        self.validators.append(self.validate_host_form)
-
-    @staticmethod
-    def validate_host_form(url: str) -> None:
-        """Accept what URLValidator accepts, and single-label hosts besides."""
-        if not _SINGLE_LABEL_URL.match(url):
-            URLValidator(message="Enter a valid URL.")(url)
-        try:
-            port = urlsplit(url).port
-        except ValueError as exc:
-            raise serializers.ValidationError("Enter a valid URL (the port is out of range).") from exc
-        if port == 0:
-            raise serializers.ValidationError("Enter a valid URL (port 0 receives nothing).")
+        self.validators.append(validate_webhook_url)
 
 
 class SubscriptionSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):

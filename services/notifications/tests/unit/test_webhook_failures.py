@@ -29,3 +29,12 @@ def test_a_url_no_request_can_be_made_to_fails_at_once(eager, url):
     delivery = deliver(endpoint)
     assert delivery.status == "failed" and attempts(delivery) == [("failed", None, None)]
     assert delivery.last_error.startswith("invalid webhook URL")
+
+
+def test_a_single_label_host_is_a_url_requests_can_be_made_to(eager):
+    # A compose or Kubernetes service name: the API accepts it, so delivery must try it (here the
+    # name does not resolve, a network error worth retrying), never fail it as an invalid URL.
+    endpoint = WebhookEndpoint.objects.create(url="http://no-such-ripple-receiver:9000/hook")
+    delivery = deliver(endpoint)
+    assert not delivery.last_error.startswith("invalid webhook URL"), delivery.last_error
+    assert attempts(delivery)[0][0] == "retrying"
