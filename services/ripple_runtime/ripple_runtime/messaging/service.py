@@ -15,13 +15,15 @@ events that are only acked away.
 Handlers are named by dotted path and imported on first use, so the Celery app module can be
 imported before Django has loaded its apps (as `celery -A … worker` does). A handler takes a
 list of validated events of its type (already filtered through the inbox) and runs inside the
-same database transaction that records them as processed. It raises `PermanentFailure` for an
-event that can never succeed (dead-lettered at once); any other exception is retried with
-backoff, then dead-lettered.
+same database transaction that records them as processed. It may return, per event id, the
+receipt status of events that were `not_applicable` here (nothing of them was held); every other
+event's receipt says `done`. It raises `PermanentFailure` for an event that can never succeed
+(dead-lettered at once); any other exception is retried with backoff, then dead-lettered.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -29,9 +31,9 @@ from django.utils.module_loading import import_string
 
 from ripple_runtime.retry import EVENT_RETRY, RetryPolicy
 from shared_contracts import topology
-from shared_contracts.events import EVENT_MODELS, CloudEvent, routing_key_for
+from shared_contracts.events import EVENT_MODELS, CloudEvent, ReceiptStatus, routing_key_for
 
-Handler = Callable[[list[CloudEvent]], None]
+Handler = Callable[[list[CloudEvent]], Mapping[uuid.UUID, ReceiptStatus | None] | None]
 HandlerRef = str | Handler
 
 

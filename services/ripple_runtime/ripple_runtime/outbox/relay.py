@@ -17,14 +17,17 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings as django_settings
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from ripple_runtime import retry
+from ripple_runtime import retry, service_settings
 from ripple_runtime.messaging.publisher import BatchResult, ConfirmingPublisher, OutgoingMessage
+from ripple_runtime.messaging.queues import exchange_named
 from ripple_runtime.outbox import claims
 from ripple_runtime.outbox.models import RelayHeartbeat
 from ripple_runtime.outbox.wakeup import PollWakeup
+from shared_contracts import topology
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,19 @@ class RelaySettings:
     backoff: retry.RetryPolicy = retry.RELAY_BACKOFF
     retention: timedelta = timedelta(days=7)
     lease: timedelta = timedelta(seconds=60)
+
+    @classmethod
+    def from_django_settings(cls, batch_size: int | None = None) -> RelaySettings:
+        """The relay settings of this service (settings.OUTBOX, OUTBOX_* variables)."""
+        config = django_settings.OUTBOX
+        return cls(
+            service=django_settings.RIPPLE_SERVICE,
+            batch_size=batch_size or config["BATCH_SIZE"],
+            poll_interval=config["POLL_INTERVAL"],
+            backoff=service_settings.relay_backoff(),
+            retention=timedelta(hours=config["RETENTION_HOURS"]),
+            lease=timedelta(seconds=config["CLAIM_SECONDS"]),
+        )
 
 
 class OutboxRelay:
@@ -188,3 +204,15 @@ class OutboxRelay:
             )
         except DatabaseError:
             log.warning("could not write the relay heartbeat", exc_info=True)
+
+
+def publisher_for(service: str, broker_url: str) -> ConfirmingPublisher:
+    """The confirming publisher of a service's relay, on the one exchange the service publishes to.
+
+    The catalog's relay declares the whole topology (it starts first and holds the rights);
+    a consuming service's relay only publishes its receipts, to an exchange that must exist.
+    """
+    exchange = topology.publish_exchange(service)
+    return ConfirmingPublisher(
+        broker_url, exchange=exchange_named(exchange), declare=exchange == topology.EVENTS_EXCHANGE_NAME
+    )

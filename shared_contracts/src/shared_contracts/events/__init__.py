@@ -9,6 +9,8 @@ from pydantic import ValidationError
 
 from shared_contracts.events.catalog import (
     CategoryDeletedV1,
+    DeletionCompletedV1,
+    DeletionFailedV1,
     MediaDeletedV1,
     ProductDeletedV1,
     ProductUpsertedV1,
@@ -20,10 +22,19 @@ from shared_contracts.events.envelope import (
     routing_key_for,
     schema_urn,
 )
+from shared_contracts.events.receipts import ReceiptStatus, ReceiptV1
 
 EVENT_MODELS: dict[str, type[EventData]] = {
     model.EVENT_TYPE: model
-    for model in (ProductDeletedV1, MediaDeletedV1, CategoryDeletedV1, ProductUpsertedV1)
+    for model in (
+        ProductDeletedV1,
+        MediaDeletedV1,
+        CategoryDeletedV1,
+        ProductUpsertedV1,
+        DeletionCompletedV1,
+        DeletionFailedV1,
+        ReceiptV1,
+    )
 }
 # One envelope class per data model, built once: pydantic holds parametrized generics only
 # weakly, and rebuilding one costs most of a millisecond on every event.
@@ -93,11 +104,15 @@ __all__ = [
     "EVENT_MODELS",
     "CategoryDeletedV1",
     "CloudEvent",
+    "DeletionCompletedV1",
+    "DeletionFailedV1",
     "EventData",
     "InvalidEvent",
     "MediaDeletedV1",
     "ProductDeletedV1",
     "ProductUpsertedV1",
+    "ReceiptStatus",
+    "ReceiptV1",
     "build_event",
     "decode_body",
     "parse_event",

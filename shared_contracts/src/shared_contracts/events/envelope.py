@@ -40,6 +40,9 @@ class CloudEvent(BaseModel, Generic[DataT]):
         default=None, pattern=r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
     )
     correlationid: str | None = Field(default=None, max_length=200)
+    # Extension of our own: the deletion (catalog ledger) this event belongs to. Every service
+    # that handles an event carrying it answers with a receipt.
+    deletionid: uuid.UUID | None = None
     sequence: int | None = Field(default=None, ge=0)
 
     @field_validator("time")
