@@ -148,11 +148,11 @@ class DevSystem:
             self.wait_for_workers()
 
     def wait_for_workers(self) -> None:
-        """Wait until Flower sees the three workers."""
+        """Wait until Flower sees the four workers (the catalog's and the three services')."""
         wait_until(
-            lambda: len(self.flower("/api/workers?refresh=1")) >= 3,
+            lambda: len(self.flower("/api/workers?refresh=1")) >= 4,
             timeout=120,
-            what="Flower to see 3 workers",
+            what="Flower to see 4 workers",
         )
 
     def _answers(self, name: str, path: str) -> bool:

@@ -116,6 +116,7 @@ def test_every_service_reports_healthy_and_every_migration_exited_0(stack):
     assert {c["Service"] for c in running} >= {
         "catalog-api",
         "catalog-relay",
+        "catalog-worker",
         "media-worker",
         "search-worker",
         "search-api",

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
+import sys
 from pathlib import Path
 
 import requests
@@ -23,7 +25,7 @@ from tests_e2e.faults.databases import Databases, in_list
 from tests_e2e.faults.outcome import Outcome
 
 SERVICES = ("catalog", "media", "search", "notifications")
-WORKERS = ("media", "search", "notifications")
+WORKERS = ("catalog", "media", "search", "notifications")
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
@@ -34,10 +36,15 @@ class WholeSystem:
     """Databases, vhost, proxy, receivers and every process; a context manager that removes it all."""
 
     def __init__(
-        self, tmp: Path, engine: str = "postgres", broker: ProxiedBroker | ClusterBroker | None = None
+        self,
+        tmp: Path,
+        engine: str = "postgres",
+        broker: ProxiedBroker | ClusterBroker | None = None,
+        extra_env: dict[str, str] | None = None,
     ):
         """Choose names, ports and secrets; nothing starts before `__enter__`."""
         tag = secrets.token_hex(4)
+        self.extra_env = extra_env or {}
         self.tmp, self.media_root = tmp, tmp / "media"
         self.broker = broker or ProxiedBroker()
         self.databases = Databases(engine, f"faults_{tag}", SERVICES, tmp)
@@ -77,6 +84,15 @@ class WholeSystem:
             "OUTBOX_POLL_INTERVAL": "0.5",
             "OUTBOX_MAX_BACKOFF": "2",
             "LOG_LEVEL": "INFO",  # a worker says " ready." at INFO
+            **self.extra_env,
+        }
+
+    def process_env(self, service: str) -> dict[str, str]:
+        """The whole environment of a one-off command of a service (`manage.py …`), as ripple.sh gives it."""
+        return {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            **self.env(service),
         }
 
     def __enter__(self) -> WholeSystem:
