@@ -41,10 +41,15 @@ class WholeSystem:
         engine: str = "postgres",
         broker: ProxiedBroker | ClusterBroker | None = None,
         extra_env: dict[str, str] | None = None,
+        subscribe: bool = True,
     ):
-        """Choose names, ports and secrets; nothing starts before `__enter__`."""
+        """Choose names, ports and secrets; nothing starts before `__enter__`.
+
+        `subscribe=False` leaves notifications without webhook or e-mail subscribers.
+        """
         tag = secrets.token_hex(4)
         self.extra_env = extra_env or {}
+        self.subscribe = subscribe
         self.tmp, self.media_root = tmp, tmp / "media"
         self.broker = broker or ProxiedBroker()
         self.databases = Databases(engine, f"faults_{tag}", SERVICES, tmp)
@@ -73,6 +78,8 @@ class WholeSystem:
             "CATALOG_PORT": str(self.ports["catalog"]),
             "SEARCH_PORT": str(self.ports["search"]),
             "NOTIFICATIONS_PORT": str(self.ports["notifications"]),
+            "CATALOG_API_URL": f"http://127.0.0.1:{self.ports['catalog']}",
+            "CATALOG_API_TOKEN": self.token,
             "NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK": "1",
             "NOTIFICATIONS_RETRY_SCHEDULE": "1,1,2,4,8",
             # A delivery whose task died with a SIGKILLed worker is picked up again within seconds.
@@ -100,7 +107,8 @@ class WholeSystem:
         try:
             self._create()
             self._start_all()
-            self._subscribe()
+            if self.subscribe:
+                self._subscribe()
         except BaseException:
             self.__exit__(None, None, None)
             raise

@@ -46,7 +46,7 @@ def _record(data: EventData, aggregate: str, aggregate_id: int, sequence: int | 
 def _record_deleted(data: EventData, aggregate: str, aggregate_id: int, sequence: int | None = None) -> None:
     """Record a delete event as part of the open deletion (or of a deletion of its own, outside one)."""
     with scope.deletion(Deletion.Kind.OTHER, f"{aggregate} {aggregate_id}") as opened:
-        opened.add(_record(data, aggregate, aggregate_id, sequence, deletionid=opened.id))
+        opened.add(_record(data, aggregate, aggregate_id, sequence, deletionid=opened.stamp))
 
 
 def media_ref(media: ProductMedia) -> MediaRef:

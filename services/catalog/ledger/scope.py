@@ -8,6 +8,8 @@ The block runs in one transaction with the outbox batch, so the deletion, its ev
 outbox rows commit together with the delete itself, or not at all. Nested blocks join the
 outer one. A delete event recorded outside any block (a shell, a script) opens a deletion of
 its own, of kind `other`. A block in which nothing was deleted leaves no deletion behind.
+With LEDGER_ENABLED=0 nothing is recorded and events carry no deletion id, so no service sends
+receipts (the bench measures the ledger's cost that way).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils import timezone
 
 from catalog.request_context import current_correlation_id, current_user
@@ -39,13 +42,20 @@ class OpenDeletion:
 
     kind: str
     summary: str
+    enabled: bool = True
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     events: list[tuple[uuid.UUID, str, str]] = field(default_factory=list)
     written: Deletion | None = None
 
+    @property
+    def stamp(self) -> uuid.UUID | None:
+        """The `deletionid` its events carry (None with the ledger off)."""
+        return self.id if self.enabled else None
+
     def add(self, event: CloudEvent) -> None:
         """Count an event as part of this deletion."""
-        self.events.append((event.id, event.type, event.subject or ""))
+        if self.enabled:
+            self.events.append((event.id, event.type, event.subject or ""))
 
 
 def current() -> OpenDeletion | None:
@@ -61,7 +71,7 @@ def deletion(kind: str, summary: str) -> Iterator[OpenDeletion]:
         yield opened
         return
     with recorder.batch():
-        opened = _local.open = OpenDeletion(kind, summary)
+        opened = _local.open = OpenDeletion(kind, summary, enabled=settings.LEDGER_ENABLED)
         try:
             yield opened
             if opened.events:

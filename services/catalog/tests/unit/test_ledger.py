@@ -275,3 +275,12 @@ def test_reading_the_ledger_needs_a_token_and_the_view_permission(client, user_w
 def test_nothing_deleted_leaves_no_deletion(api, category):
     assert api.post("/api/v1/products/bulk-delete/", {"ids": [99_999]}, format="json").status_code == 200
     assert not Deletion.objects.exists() and not Category.objects.filter(pk=0).exists()
+
+
+def test_with_the_ledger_off_deletes_open_no_deletion_and_events_name_none(api, product_with_media, settings):
+    settings.LEDGER_ENABLED = False
+    response = api.delete(f"/api/v1/products/{product_with_media.pk}/")
+    assert response.status_code == 204 and "Location" not in response
+    assert not Deletion.objects.exists()
+    assert OutboxEvent.objects.filter(event_type__endswith=".deleted.v1").count() == 3
+    assert not any('"deletionid"' in body for body in OutboxEvent.objects.values_list("body", flat=True))
