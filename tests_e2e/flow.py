@@ -85,7 +85,7 @@ def delete_ripples_everywhere(system: DevSystem, receiver: WebhookReceiver) -> d
     def deletion() -> dict:
         return api.get(deletion_url).json()
 
-    done = wait_until(lambda: (d := deletion())["status"] == "complete" and d, what="the deletion to complete")
+    done = wait_until(lambda: (d := deletion())["status"] == "complete" and d, what="the deletion")
     assert {name: s["statuses"] for name, s in done["services"].items()} == {
         "media": {"done": 2},  # the media row's event and the product's
         "search": {"done": 1},
