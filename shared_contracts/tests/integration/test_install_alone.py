@@ -7,13 +7,15 @@ its cache or PyPI); there every golden example must parse, and no framework may 
 from __future__ import annotations
 
 import os
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 CONTRACTS = Path(__file__).resolve().parents[2]
-UV = shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
+# The Makefile says which uv it uses (on a fresh machine, the copy `make install` bootstrapped).
+UV = os.environ.get("RIPPLE_TEST_UV") or shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
 
 CHECK = """
 import importlib.util, json, sys
