@@ -45,7 +45,7 @@ class RabbitDefinitions:
         """Choose names and passwords."""
         tag = secrets.token_hex(4)
         self.vhost, self.prefix = f"ripple-e2e-{tag}", f"e2e{tag}-"
-        self.passwords = {user: secrets.token_urlsafe(12) for user in PROCESS_USERS}
+        self.passwords = {user: secrets.token_hex(12) for user in PROCESS_USERS}  # never starts with "-"
 
     def import_(self) -> None:
         """Create the users, import the rest under the test's names, wait until every right is there.
@@ -66,7 +66,7 @@ class RabbitDefinitions:
         try:
             for user in users:
                 name = user["name"]
-                password = self.passwords.get(name, secrets.token_urlsafe(12))
+                password = self.passwords.get(name, secrets.token_hex(12))
                 ctl("add_user", self.prefix + name, password)
                 ctl("set_user_tags", self.prefix + name, *user["tags"])
             wanted = {item["user"] for item in document["permissions"]}
@@ -107,8 +107,8 @@ class RabbitDefinitions:
         return {line.split("\t")[0] for line in listed.stdout.splitlines() if line.strip()}
 
     def remove(self) -> None:
-        """Delete the vhost and the users."""
-        ctl("delete_vhost", self.vhost)
+        """Delete the vhost and the users (whichever of them exist)."""
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.vhost], capture_output=True, check=False)
         for user in (*PROCESS_USERS, rabbitmq_definitions.ADMIN_USER):
             subprocess.run(
                 ["rabbitmqctl", "-q", "delete_user", self.prefix + user], capture_output=True, check=False

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+from standardwebhooks import Webhook
+
 from ripple_testing.entrypoints import REPO_DIR
 from ripple_testing.processes import wait_until
 from tests_e2e.faults.system import PNG
@@ -61,6 +63,11 @@ def delete(system, product_id: int) -> str:
 
 
 def test_a_product_with_two_media_goes_from_pending_to_complete_as_the_services_report(system):
+    told = system.api().post(
+        f"http://127.0.0.1:{system.ports['notifications']}/api/v1/webhooks/",
+        json={"url": system.receiver.url("/finished"), "event_types": ["catalog.deletion.completed.v1"]},
+    )
+    assert told.status_code == 201, told.text
     shelf = category(system, "ledger-two")
     with_media, without = product(system, shelf, "LEDGER-2", 2), product(system, shelf, "LEDGER-0", 0)
     wait_until(lambda: system._indexed([with_media, without]), timeout=120, what="indexed")
@@ -75,6 +82,15 @@ def test_a_product_with_two_media_goes_from_pending_to_complete_as_the_services_
     assert all(service["last_receipt_at"] for service in done["services"].values())
     assert done["completed_at"] >= max(s["last_receipt_at"] for s in done["services"].values())
     assert not list((system.media_root / "products" / str(with_media)).glob("*"))
+    # the requester is told: catalog.deletion.completed.v1, signed like every webhook
+    hook = wait_until(
+        lambda: system.receiver.received("/finished"), timeout=60, what="the completed webhook"
+    )[0]
+    finished = Webhook(told.json()["secret"]).verify(hook.body, hook.headers)
+    assert finished["type"] == "catalog.deletion.completed.v1"
+    assert finished["data"]["deletion_id"] == done["id"] and finished["data"]["receipts"]["media"] == {
+        "done": 3
+    }
 
     bare = follow(system, delete(system, without), {"complete"})
     assert bare["services"]["media"]["statuses"] == {"not_applicable": 1}

@@ -53,7 +53,7 @@ def install(app: Celery, service: EventService) -> None:
     """Configure the app, register one task per handled type, add the consumer step and the receipts' relay.
 
     The catalog has a relay process of its own; every other service's worker publishes its
-    receipts from a relay thread.
+    receipts from a relay child process it supervises.
     """
     configure(app, service)
     for event_type in service.handlers:

@@ -99,7 +99,7 @@ def outbox() -> dict[str, Any]:
         "RETENTION_HOURS": env.int("OUTBOX_RETENTION_HOURS", default=7 * 24),
         "CLAIM_SECONDS": env.int("OUTBOX_CLAIM_SECONDS", default=60),
         "BACKLOG_WARNING_SECONDS": env.int("OUTBOX_BACKLOG_WARNING_SECONDS", default=60),
-        # A consuming service's worker publishes its receipts itself (ripple_runtime.outbox.worker_step).
+        # A consuming service's worker runs the relay of its receipts (ripple_runtime.outbox.worker_step).
         "RELAY_IN_WORKER": env.bool("OUTBOX_RELAY_IN_WORKER", default=True),
     }
 

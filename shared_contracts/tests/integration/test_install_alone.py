@@ -7,7 +7,6 @@ its cache or PyPI); there every golden example must parse, and no framework may 
 from __future__ import annotations
 
 import os
-import os
 import shutil
 import subprocess
 import sys
