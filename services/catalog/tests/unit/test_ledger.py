@@ -284,3 +284,16 @@ def test_with_the_ledger_off_deletes_open_no_deletion_and_events_name_none(api, 
     assert not Deletion.objects.exists()
     assert OutboxEvent.objects.filter(event_type__endswith=".deleted.v1").count() == 3
     assert not any('"deletionid"' in body for body in OutboxEvent.objects.values_list("body", flat=True))
+
+
+def test_the_catalog_worker_never_answers_a_receipt_with_a_receipt(api, product_with_media):
+    from catalog.service import SERVICE
+    from ripple_runtime.messaging.tasks import process
+
+    api.delete(f"/api/v1/products/{product_with_media.pk}/")
+    deletion = Deletion.objects.get()
+    receipts = answer(events_of(deletion), "media")
+    before = OutboxEvent.objects.count()
+    process(SERVICE, "ripple.receipt.v1", receipts)
+    assert Receipt.objects.filter(deletion=deletion).count() == 3
+    assert OutboxEvent.objects.count() == before  # no receipt of the receipts

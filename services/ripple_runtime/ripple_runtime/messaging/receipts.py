@@ -45,13 +45,14 @@ def receipt_event(
         handled_at=datetime.now(UTC),
         attempts=attempts,
     )
+    # No `deletionid` extension: that marks an event a receipt is owed for, and nobody answers
+    # a receipt with a receipt (the deletion is in the data).
     return build_event(
         data,
         source=receipt_source(service),
         subject=f"event/{event_id}",
         correlationid=correlation_id,
         traceparent=traceparent,
-        deletionid=deletion_id,
     )
 
 
