@@ -16,6 +16,7 @@ from shared_contracts.events import (
     ProductDeletedV1,
     ProductUpsertedV1,
     build_event,
+    sequence_for,
 )
 from shared_contracts.events.catalog import SOURCE, Actor, MediaRef, search_document_id
 
@@ -26,7 +27,7 @@ def current_actor() -> Actor | None:
     return Actor(user_id=user.pk, username=user.get_username()) if user else None
 
 
-def _record(data: EventData, aggregate: str, aggregate_id: int, sequence: int | None = None):
+def _record(data: EventData, aggregate: str, aggregate_id: int, sequence: str | None = None):
     """Wrap data in an envelope and write it to the outbox of the current transaction."""
     event = build_event(
         data,
@@ -70,7 +71,7 @@ def record_product_deleted(product: Product, media: list[MediaRef]) -> None:
         media=media,
         deleted_by=current_actor(),
     )
-    _record(data, "product", product.pk, sequence=version)
+    _record(data, "product", product.pk, sequence=sequence_for(version))
 
 
 def record_category_deleted(category: Category, product_ids: list[int]) -> None:
@@ -100,4 +101,4 @@ def record_product_upserted(product: Product, created: bool) -> None:
         created=created,
         changed_by=current_actor(),
     )
-    _record(data, "product", product.pk, sequence=product.version)
+    _record(data, "product", product.pk, sequence=sequence_for(product.version))

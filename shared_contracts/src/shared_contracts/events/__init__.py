@@ -19,8 +19,10 @@ from shared_contracts.events.envelope import (
     CONTENT_TYPE,
     CloudEvent,
     EventData,
+    data_schema_urn,
+    envelope_schema_urn,
     routing_key_for,
-    schema_urn,
+    sequence_for,
 )
 from shared_contracts.events.receipts import ReceiptStatus, ReceiptV1
 
@@ -59,7 +61,7 @@ def build_event(data: EventData, *, source: str, subject: str | None = None, **e
         source=source,
         type=event_type,
         subject=subject,
-        dataschema=schema_urn(event_type),
+        dataschema=data_schema_urn(event_type),
         data=data,
         **extensions,
     )
@@ -114,8 +116,10 @@ __all__ = [
     "ReceiptStatus",
     "ReceiptV1",
     "build_event",
+    "data_schema_urn",
     "decode_body",
+    "envelope_schema_urn",
     "parse_event",
     "routing_key_for",
-    "schema_urn",
+    "sequence_for",
 ]
