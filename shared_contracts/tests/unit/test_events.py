@@ -98,7 +98,11 @@ def test_schema_rejects_what_the_model_rejects():
         (b"not json", "not JSON"),
         (b"[1, 2]", "not a JSON object"),
         (b'{"type": "catalog.product.exploded.v1"}', "unknown event type"),
-        (json.dumps({"type": "catalog.media.deleted.v1", "source": "x"}).encode(), "data"),
+        (json.dumps({"type": "catalog.media.deleted.v1", "source": "x"}).encode(), "id: Field required"),
+        (
+            json.dumps({"specversion": "1.0", "id": "1", "type": "catalog.media.deleted.v1", "source": "x"}),
+            "data",
+        ),
     ],
 )
 def test_invalid_events_raise_with_a_reason(body, reason):

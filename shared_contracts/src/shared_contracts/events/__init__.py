@@ -17,6 +17,7 @@ from shared_contracts.events.catalog import (
 )
 from shared_contracts.events.envelope import (
     CONTENT_TYPE,
+    REQUIRED_ATTRIBUTES,
     CloudEvent,
     EventData,
     data_schema_urn,
@@ -86,6 +87,9 @@ def parse_event(raw: bytes | str | dict[str, Any]) -> CloudEvent:
     model = EVENT_MODELS.get(event_type) if isinstance(event_type, str) else None
     if model is None:
         raise InvalidEvent(f"unknown event type {event_type!r}")
+    missing = [name for name in REQUIRED_ATTRIBUTES if name not in raw]
+    if missing:  # the model would fill in `id` and `specversion`: a received event must bring them
+        raise InvalidEvent("invalid event: " + "; ".join(f"{name}: Field required" for name in missing))
     try:
         return ENVELOPES[model].model_validate(raw)
     except ValidationError as exc:
@@ -104,6 +108,7 @@ __all__ = [
     "CONTENT_TYPE",
     "ENVELOPES",
     "EVENT_MODELS",
+    "REQUIRED_ATTRIBUTES",
     "CategoryDeletedV1",
     "CloudEvent",
     "DeletionCompletedV1",

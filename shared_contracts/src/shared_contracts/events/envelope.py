@@ -17,6 +17,9 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 CONTENT_TYPE = "application/cloudevents+json"
+# CloudEvents 1.0's required attributes: a received event must carry them, even where building
+# one fills them in (`id`, `specversion`).
+REQUIRED_ATTRIBUTES = ("specversion", "id", "source", "type")
 SCHEMA_URN_PREFIX = "urn:ripple:schema:"
 # `sequence` is the product version in this many digits, so string order is version order up to
 # 10**20 - 1 (beyond any PositiveBigIntegerField).

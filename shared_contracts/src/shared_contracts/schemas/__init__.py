@@ -16,11 +16,17 @@ import json
 from importlib import resources
 from typing import Any
 
-from shared_contracts.events import ENVELOPES, EVENT_MODELS, data_schema_urn, envelope_schema_urn
+from shared_contracts.events import (
+    ENVELOPES,
+    EVENT_MODELS,
+    REQUIRED_ATTRIBUTES,
+    data_schema_urn,
+    envelope_schema_urn,
+)
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 DATA_FOLDER = "data"
-CLOUDEVENTS_REQUIRED = {"specversion", "id", "source", "type"}
+CLOUDEVENTS_REQUIRED = set(REQUIRED_ATTRIBUTES)
 # What CloudEvents 1.0 says of these attributes, beyond their type.
 CLOUDEVENTS_FORMATS = {
     "source": {"format": "uri-reference"},
