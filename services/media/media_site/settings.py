@@ -19,6 +19,7 @@ VAR_DIR = Path(env.str("RIPPLE_VAR_DIR", default=str(REPO_DIR / "var")))
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "ripple_runtime.inbox",
+    "ripple_runtime.outbox",  # the worker relays its receipts from here
     "media",
 ]
 
@@ -35,5 +36,7 @@ BROKER_URL = service_settings.broker_url()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
 EVENT_RETRY = service_settings.event_retry()
+# Receipts go out through this service's own outbox, relayed by its worker.
+OUTBOX = service_settings.outbox()
 
 LOGGING = service_settings.logging_config()

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "ripple_runtime.adminuser",
     "ripple_runtime.inbox",
+    "ripple_runtime.outbox",  # the worker relays its receipts from here
     "notifications",
 ]
 
@@ -68,6 +69,8 @@ BROKER_URL = service_settings.broker_url()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
 EVENT_RETRY = service_settings.event_retry()
+# Receipts go out through this service's own outbox, relayed by its worker.
+OUTBOX = service_settings.outbox()
 
 # Webhooks: retry delays in seconds (their number caps the retries), timeout, and which targets
 # may be called. Private, loopback, link-local and reserved addresses are refused unless listed.

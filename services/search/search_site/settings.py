@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "ripple_runtime.inbox",
+    "ripple_runtime.outbox",  # the worker relays its receipts from here
     "search",
     "django.contrib.staticfiles",  # after search, whose runserver (on port 8001) wins
 ]
@@ -73,6 +74,8 @@ BROKER_URL = service_settings.broker_url()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
 EVENT_RETRY = service_settings.event_retry()
+# Receipts go out through this service's own outbox, relayed by its worker.
+OUTBOX = service_settings.outbox()
 
 LOGGING = service_settings.logging_config()
 
