@@ -65,11 +65,14 @@ def header_attributes(headers: Mapping[str, Any] | None) -> tuple[dict[str, Any]
     attributes: dict[str, Any] = {}
     conflicts: list[str] = []
     named = ((str(key).lower(), value) for key, value in (headers or {}).items())
-    found = sorted(
-        (ATTRIBUTE_PREFIXES.index(prefix), key[len(prefix) :], value)
-        for key, value in named
-        for prefix in ATTRIBUTE_PREFIXES
-        if key.startswith(prefix) and len(key) > len(prefix)
+    found = sorted(  # by prefix only (values of any type need not compare), stable in header order
+        (
+            (ATTRIBUTE_PREFIXES.index(prefix), key[len(prefix) :], value)
+            for key, value in named
+            for prefix in ATTRIBUTE_PREFIXES
+            if key.startswith(prefix) and len(key) > len(prefix)
+        ),
+        key=lambda item: item[0],
     )
     for _, name, value in found:
         if name == "datacontenttype":  # the content type is the one place for it in binary mode

@@ -96,6 +96,12 @@ def test_bare_json_without_attribute_headers_is_read_as_structured_as_before():
             b"{}",
             "attributes ['type'] given twice",
         ),
+        (
+            "application/json",
+            {"cloudEvents:time": "2026-11-24T09:30:00Z", "cloudevents:time": datetime(2026, 11, 24)},
+            b"{}",
+            "attributes ['time'] given twice",
+        ),
     ],
 )
 def test_what_cannot_be_read_says_why(content_type, headers, body, reason):
