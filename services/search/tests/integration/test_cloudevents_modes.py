@@ -14,8 +14,10 @@ from cloudevents.core.bindings import amqp as sdk_amqp
 from cloudevents.core.bindings import rabbitmq as sdk_rabbitmq
 from cloudevents.core.v1.event import CloudEvent as SdkEvent
 from django.core.management import call_command
+from django.db import connection
 
 from ripple_runtime.inbox.models import ProcessedEvent
+from ripple_runtime.outbox.models import OutboxEvent
 from ripple_testing.broker import publish_message, queue_depth, take_messages
 from ripple_testing.processes import wait_until
 from search.models import SearchDocument
@@ -177,3 +179,26 @@ def test_a_type_of_another_family_is_acked_and_counted(fresh_vhost, start_worker
     assert list(ProcessedEvent.objects.values_list("event_id", flat=True)) == [marker.id]
     assert queue_depth(fresh_vhost, SUB.dead_letter_queue_name) == 0
     assert "accepted catalog.product.upserted.v1=1, ignored catalog.product.archived.v1=1" in worker.log()
+
+
+def test_a_database_error_writing_the_failed_receipt_never_loses_the_dead_letter(fresh_vhost, start_worker):
+    table = OutboxEvent._meta.db_table
+    with connection.cursor() as cursor:  # an outbox that refuses receipts, as a broken database would
+        refuse = "CHECK (event_type <> 'ripple.receipt.v1')"
+        cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT refuse_receipts {refuse}")
+    try:
+        worker = start_worker()
+        raw = deleted(7, version=2).to_dict() | {"deletionid": str(uuid.uuid4())}
+        publish_binary(fresh_vhost, sdk_event(raw, type="catalog.product.deleted.v2"))
+        wait_until(lambda: queue_depth(fresh_vhost, SUB.dead_letter_queue_name) == 1, what="the dead letter")
+        wait_until(lambda: "could not record the failed receipt" in worker.log(), what="the logged error")
+        marker = upserted(9, name="Marker")  # the consumer goes on
+        publish_structured(fresh_vhost, sdk_event(marker.to_dict()))
+        wait_until(lambda: processed(marker.id), what="the marker event")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS refuse_receipts")
+
+    assert queue_depth(fresh_vhost, SUB.queue_name) == 0  # acked: not redelivered, not dead-lettered twice
+    assert list(dead_letter_reasons(fresh_vhost)) == [raw["id"]]
+    assert not OutboxEvent.objects.filter(event_type="ripple.receipt.v1").exists()
