@@ -18,6 +18,7 @@ from shared_contracts.events import (
     ProductDeletedV1,
     ProductUpsertedV1,
     build_event,
+    sequence_for,
 )
 from shared_contracts.events.catalog import SOURCE, Actor, MediaRef, search_document_id
 
@@ -28,7 +29,7 @@ def current_actor() -> Actor | None:
     return Actor(user_id=user.pk, username=user.get_username()) if user else None
 
 
-def _record(data: EventData, aggregate: str, aggregate_id: int, sequence: int | None = None, **extensions):
+def _record(data: EventData, aggregate: str, aggregate_id: int, sequence: str | None = None, **extensions):
     """Wrap data in an envelope and write it to the outbox of the current transaction."""
     event = build_event(
         data,
@@ -43,7 +44,7 @@ def _record(data: EventData, aggregate: str, aggregate_id: int, sequence: int | 
     return event
 
 
-def _record_deleted(data: EventData, aggregate: str, aggregate_id: int, sequence: int | None = None) -> None:
+def _record_deleted(data: EventData, aggregate: str, aggregate_id: int, sequence: str | None = None) -> None:
     """Record a delete event as part of the open deletion (or of a deletion of its own, outside one)."""
     with scope.deletion(Deletion.Kind.OTHER, f"{aggregate} {aggregate_id}") as opened:
         opened.add(_record(data, aggregate, aggregate_id, sequence, deletionid=opened.stamp))
@@ -80,7 +81,7 @@ def record_product_deleted(product: Product, media: list[MediaRef]) -> None:
         media=media,
         deleted_by=current_actor(),
     )
-    _record_deleted(data, "product", product.pk, sequence=version)
+    _record_deleted(data, "product", product.pk, sequence=sequence_for(version))
 
 
 def record_category_deleted(category: Category, product_ids: list[int]) -> None:
@@ -110,4 +111,4 @@ def record_product_upserted(product: Product, created: bool) -> None:
         created=created,
         changed_by=current_actor(),
     )
-    _record(data, "product", product.pk, sequence=product.version)
+    _record(data, "product", product.pk, sequence=sequence_for(product.version))

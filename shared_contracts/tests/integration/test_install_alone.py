@@ -31,6 +31,7 @@ for event_type in EVENT_MODELS:
     event = parse_event(raw)
     assert event.type == event_type
     assert schemas.load_committed(event_type)["title"]
+    assert schemas.load_committed_data(event_type)["$id"] == raw["dataschema"]
     parsed.append(event_type)
 assert topology.SUBSCRIPTIONS["media"].queue_name == "media.catalog-events"
 print("parsed", len(parsed), "golden examples")

@@ -59,7 +59,7 @@ def test_bad_keys_and_bad_events_are_dead_lettered_and_good_ones_keep_flowing(
     listing = dead_letters(capsys)
     assert f"{traversal.id}\tcatalog.media.deleted.v1\tattempts=1\tPermanentFailure" in listing
     assert "points outside" in listing or "not a plain relative path" in listing
-    assert "invalid event: source: Field required" in listing
+    assert "invalid event: specversion: Field required; id: Field required; source: Field required" in listing
     assert (media_root.parent / "canary.txt").read_text() == "must survive"
     assert not DeletedFile.objects.filter(event_id=traversal.id).exists()
 

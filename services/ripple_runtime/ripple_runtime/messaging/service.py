@@ -67,6 +67,14 @@ def check_subscription(sub: topology.Subscription, event_types: list[str]) -> No
         )
 
 
+def family_of(event_type: str) -> str:
+    """An event type's family: its routing key, the type without `.vN` (a type without one is its own)."""
+    try:
+        return routing_key_for(event_type)
+    except ValueError:
+        return event_type
+
+
 @dataclass(frozen=True)
 class EventService:
     """A consuming service: its name (as in topology.SUBSCRIPTIONS), handlers and tuning."""
@@ -91,6 +99,18 @@ class EventService:
     def subscription(self) -> topology.Subscription:
         """The service's queues and bindings."""
         return topology.SUBSCRIPTIONS[self.name]
+
+    def handled_versions(self, event_type: str) -> list[str]:
+        """The handled types of an event type's family: same routing key, any `.vN`."""
+        return sorted(t for t in self.handlers if family_of(t) == family_of(event_type))
+
+    def is_other_version(self, event_type: str) -> bool:
+        """Whether an unhandled type is another version of a handled family (e.g. a `.v2` of a `.v1`).
+
+        Such an event is dead-lettered as `unhandled version` (to redrive after an upgrade), never
+        acked away; a type of another family is acked and counted as ignored.
+        """
+        return event_type not in self.handlers and bool(self.handled_versions(event_type))
 
     def handler(self, event_type: str) -> Handler:
         """The handler of an event type, imported on first use if named by dotted path."""

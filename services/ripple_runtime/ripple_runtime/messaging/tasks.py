@@ -11,6 +11,7 @@ import json
 import logging
 
 from celery import Celery, Task
+from django.db import DatabaseError
 
 from ripple_runtime.messaging import deadletter, receipts
 from ripple_runtime.messaging.service import EventService, PermanentFailure
@@ -98,7 +99,10 @@ def _dead_letter(task: Task, service: EventService, failed: dict, attempt: int) 
             )
             log.error("dead-lettered event %s: %s", event_id, reason)
             reported.append((event, reason, attempt))
-    receipts.record_failed(service.name, reported)
+    try:
+        receipts.record_failed(service.name, reported)
+    except DatabaseError:  # the dead letters are what matters; the deletion stays pending (overdue)
+        log.exception("could not record the failed receipts of %d dead-lettered events", len(reported))
 
 
 def register(app: Celery, service: EventService, event_type: str) -> Task:

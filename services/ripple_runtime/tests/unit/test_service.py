@@ -77,3 +77,26 @@ def test_a_schedule_policy_gives_up_after_its_last_step_and_honours_retry_after_
 def test_the_relay_backs_off_forever_up_to_its_cap():
     assert 0.4 <= RELAY_BACKOFF.delay(1) <= 0.5
     assert 24 <= RELAY_BACKOFF.delay(100_000) <= 30
+
+
+@pytest.mark.parametrize(
+    ("event_type", "other_version"),
+    [
+        ("catalog.product.deleted.v2", True),  # newer than what the service handles
+        ("catalog.media.deleted.v0", True),  # older
+        ("catalog.product.deleted", True),  # the family's name without any version
+        ("catalog.media.deleted.v1", False),  # handled
+        ("catalog.product.upserted.v1", False),  # another family
+        ("catalog.product.deleted.v2.extra", False),
+        ("com.example.thing", False),
+    ],
+)
+def test_another_version_of_a_handled_family_is_told_apart_from_a_foreign_type(event_type, other_version):
+    service = EventService(name="media", handlers=MEDIA_HANDLERS)
+    assert service.is_other_version(event_type) is other_version
+
+
+def test_the_handled_versions_of_a_family_are_listed():
+    service = EventService(name="media", handlers=MEDIA_HANDLERS)
+    assert service.handled_versions("catalog.product.deleted.v7") == ["catalog.product.deleted.v1"]
+    assert service.handled_versions("catalog.product.upserted.v1") == []
