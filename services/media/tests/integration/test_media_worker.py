@@ -144,11 +144,12 @@ def test_every_event_of_a_deletion_is_answered_with_a_receipt_the_worker_publish
         body = json.loads(message.body)
         jsonschema.validate(body, schemas.load_committed("ripple.receipt.v1"))
         event = parse_event(body)
-        assert (event.source, event.deletionid, message.routing_key) == (
+        assert (event.source, event.data.deletion_id, message.routing_key) == (
             "/ripple/media",
             deletion,
             "ripple.receipt",
         )
+        assert event.deletionid is None  # nobody owes a receipt for a receipt
         by_event[event.data.event_id] = event.data
     assert {key: value.status for key, value in by_event.items()} == {
         with_file.id: "done",
