@@ -16,6 +16,7 @@ class Outcome:
     mails_per_product: dict[int, int]
     outbox_unpublished: int
     queued: dict[str, int]
+    deletions_open: int = 0
 
     def lost(self) -> list[str]:
         """Every way in which something was lost or left behind; empty when all is well."""
@@ -29,6 +30,8 @@ class Outcome:
         if self.outbox_unpublished:
             problems.append(f"{self.outbox_unpublished} outbox rows unpublished")
         problems += [f"{queue}: {n} messages left" for queue, n in self.queued.items() if n > 0]
+        if self.deletions_open:
+            problems.append(f"{self.deletions_open} deletions not complete in the ledger")
         return problems
 
     def summary(self) -> str:
@@ -39,7 +42,7 @@ class Outcome:
             f"search_left={self.search_documents_left} webhooks={sum(hooks)} "
             f"(distinct ids {self.distinct_webhook_ids}, max per product {max(hooks, default=0)}) "
             f"mails={sum(mails)} (max per product {max(mails, default=0)}) "
-            f"outbox_unpublished={self.outbox_unpublished} "
+            f"outbox_unpublished={self.outbox_unpublished} deletions_open={self.deletions_open} "
             f"queued={sum(n for n in self.queued.values() if n > 0)} "
             f"unavailable queues={sorted(q for q, n in self.queued.items() if n < 0)}"
         )

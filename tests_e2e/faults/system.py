@@ -253,8 +253,14 @@ class WholeSystem:
             product_id = by_subject.get(subject[subject.rfind("(") :])
             if product_id is not None:
                 mails[product_id] += 1
-        unpublished = self.sql(
-            "catalog", "SELECT count(*) FROM outbox_outboxevent WHERE published_at IS NULL"
+        # the catalog's events and every service's receipts
+        unpublished = [
+            self.sql(service, "SELECT count(*) FROM outbox_outboxevent WHERE published_at IS NULL")[0]
+            for service in SERVICES
+        ]
+        # is it gone everywhere? every deletion of the run must end complete (none is meant to fail)
+        deletions_open = self.sql(
+            "catalog", "SELECT count(*) FROM ledger_deletion WHERE status <> 'complete'"
         )
         return Outcome(
             files_left=len(files),
@@ -262,8 +268,9 @@ class WholeSystem:
             webhooks_per_product=per_product,
             distinct_webhook_ids=len(webhook_ids),
             mails_per_product=mails,
-            outbox_unpublished=unpublished[0][0],
+            outbox_unpublished=sum(row[0] for row in unpublished),
             queued=self.queue_depths(),
+            deletions_open=deletions_open[0][0],
         )
 
     @property

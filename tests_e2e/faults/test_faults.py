@@ -115,8 +115,12 @@ def test_poison_messages_are_dead_lettered_and_the_flow_goes_on(system):
         ),
     ]
     republish(system, poison)
-    # search and notifications are bound to catalog.product.deleted: both dead-letter both, at once.
-    expected = {"search.catalog-events.dlq": 2, "notifications.catalog-events.dlq": 2}
+    # media, search and notifications are bound to catalog.product.deleted: each dead-letters both, at once.
+    expected = {
+        "media.catalog-events.dlq": 2,
+        "search.catalog-events.dlq": 2,
+        "notifications.catalog-events.dlq": 2,
+    }
     wait_until(
         lambda: {q: n for q, n in system.queue_depths().items() if n} == expected,
         timeout=60,
