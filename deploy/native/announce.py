@@ -14,7 +14,13 @@ from pathlib import Path
 
 # (what, port variable, default port, path that answers 200 once it is up, what to print after the URL)
 SERVICES = (
-    ("catalog", "CATALOG_PORT", 8000, "/healthz", "/api/v1/  docs /api/docs/  admin /admin/  media /media/"),
+    (
+        "catalog",
+        "CATALOG_PORT",
+        8000,
+        "/healthz",
+        "/api/v1/  docs /api/docs/  admin /admin/  media /media/  ledger /api/v1/deletions/",
+    ),
     ("search", "SEARCH_PORT", 8001, "/healthz", "/api/v1/search?q=mug"),
     ("notifications", "NOTIFICATIONS_PORT", 8002, "/healthz", "/api/v1/webhooks/  /deliveries/"),
     ("flower", "FLOWER_PORT", 5555, "/healthcheck", "  (basic auth: FLOWER_BASIC_AUTH)"),
