@@ -109,20 +109,21 @@ ERROR_ANSWERS = {
 }
 
 
-class AuditListing(APIView):
+class AuditView(APIView):
     """A keyset-paginated listing of what exists; token authentication only, never anonymous."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [CanView]
     view_permission = ""
 
-    def page(self, rows: list, key) -> Response:
+    @staticmethod
+    def page(rows: list, limit: int, key) -> Response:
         """The page's answer: its rows and the cursor of the next one, if this page was full."""
-        full = len(rows) == self.limit
+        full = len(rows) == limit
         return Response({"results": rows, "next_after": key(rows[-1]) if full and rows else None})
 
 
-class AuditProducts(AuditListing):
+class AuditProducts(AuditView):
     """Live products as `[id, version]`, by id."""
 
     view_permission = "catalog.view_product"
@@ -142,12 +143,12 @@ class AuditProducts(AuditListing):
     )
     def get(self, request):
         """One page of `[id, version]` pairs of products whose id is above `after`."""
-        self.limit, after = limit_from(request), id_after(request)
+        limit, after = limit_from(request), id_after(request)
         rows = Product.objects.filter(pk__gt=after).order_by("pk").values_list("pk", "version")
-        return self.page([list(row) for row in rows[: self.limit]], key=lambda row: row[0])
+        return self.page([list(row) for row in rows[:limit]], limit, key=lambda row: row[0])
 
 
-class AuditMedia(AuditListing):
+class AuditMedia(AuditView):
     """Live media storage keys, in code-point order."""
 
     view_permission = "catalog.view_productmedia"
@@ -167,7 +168,7 @@ class AuditMedia(AuditListing):
     )
     def get(self, request):
         """One page of storage keys that sort after `after`."""
-        self.limit, after = limit_from(request), key_after(request)
+        limit, after = limit_from(request), key_after(request)
         ordered = code_point_ordered("file")
         keys = (
             ProductMedia.objects.annotate(key=ordered)
@@ -175,4 +176,4 @@ class AuditMedia(AuditListing):
             .order_by(ordered)
             .values_list("file", flat=True)
         )
-        return self.page(list(keys[: self.limit]), key=lambda key: key)
+        return self.page(list(keys[:limit]), limit, key=lambda key: key)
