@@ -1,6 +1,7 @@
-"""App configuration of the catalog; connects the receivers that turn changes into events."""
+"""App configuration of the catalog: the receivers that turn changes into events, and its system check."""
 
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_delete, post_save, pre_delete
 
 
@@ -10,8 +11,9 @@ class CatalogConfig(AppConfig):
     name = "catalog"
 
     def ready(self) -> None:
-        """Connect every receiver once, with a dispatch_uid, as django-cleanup does."""
+        """Connect every receiver once, with a dispatch_uid, as django-cleanup does; register the checks."""
         from catalog import receivers
+        from catalog.checks import check_no_database_level_deletes
         from catalog.models import Category, Product, ProductMedia
 
         pre_delete.connect(
@@ -40,3 +42,4 @@ class CatalogConfig(AppConfig):
             sender=Product,
             dispatch_uid="catalog.product.upserted",
         )
+        checks.register(check_no_database_level_deletes, checks.Tags.models)

@@ -1,5 +1,7 @@
-"""The media service's Celery app: `celery -A media_site.celery worker` runs its consumer and tasks."""
+"""The media service's Celery app: `celery -A media_site.celery worker` runs consumer, tasks, audits."""
 
+from ripple_runtime.audit import schedule
 from ripple_runtime.celery import service_app
 
 app = service_app("media_site.settings", "media.service.SERVICE")
+schedule.install(app)  # `manage.py audit --fix` every AUDIT_EVERY_SECONDS (0: never)

@@ -32,6 +32,12 @@ TIME_ZONE = "UTC"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
 
+# `manage.py audit` reads the live storage keys from the catalog's audit API (see ripple_runtime.audit).
+CATALOG_API_URL = env.str("CATALOG_API_URL", default="http://127.0.0.1:8000")
+CATALOG_API_TOKEN = env.str("CATALOG_API_TOKEN", default="")
+CATALOG_API_TIMEOUT = env.float("CATALOG_API_TIMEOUT", default=10.0)
+AUDIT = service_settings.audit()
+
 BROKER_URL = service_settings.broker_url()
 # Receipts go out through the service's own outbox, relayed by its worker.
 OUTBOX = service_settings.outbox()

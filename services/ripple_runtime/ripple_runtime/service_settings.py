@@ -104,6 +104,15 @@ def outbox() -> dict[str, Any]:
     }
 
 
+def audit() -> dict[str, Any]:
+    """How `manage.py audit` runs: its schedule in the worker (0: never) and its grace (AUDIT_* variables)."""
+    return {
+        "EVERY_SECONDS": env.float("AUDIT_EVERY_SECONDS", default=0.0),
+        # What changed less than this before the audit began is left alone (uploads in flight, clocks).
+        "GRACE_SECONDS": env.float("AUDIT_GRACE_SECONDS", default=300.0),
+    }
+
+
 def middleware(*after_whitenoise: str) -> list[str]:
     """Django's usual middleware with WhiteNoise for static files; a service may add its own."""
     return [

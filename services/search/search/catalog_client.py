@@ -1,4 +1,4 @@
-"""Read the catalog's API page by page with requests, following its `next` links (for `reindex`)."""
+"""Read the catalog's API with requests: pages following `next` (`reindex`), or one object (`audit`)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,25 @@ class CatalogClient:
             body = self._get(url)
             yield body["results"]
             url = body.get("next")
+
+    def one(self, resource: str, object_id: int) -> dict[str, Any] | None:
+        """`/api/v1/<resource>/<id>/` as a dict, or None if the catalog has no such object (404)."""
+        url = f"{self.base_url}/api/v1/{resource}/{object_id}/"
+        try:
+            response = self.session.get(url, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise CatalogError(f"cannot reach the catalog at {url}: {exc}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise CatalogError(f"the catalog answered HTTP {response.status_code} for {url}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise CatalogError(f"the catalog's answer for {url} is not JSON") from exc
+        if not isinstance(body, dict):
+            raise CatalogError(f"the catalog's answer for {url} is not an object")
+        return body
 
     def _get(self, url: str) -> dict[str, Any]:
         """GET one page and check it looks like one."""

@@ -110,6 +110,21 @@ def remove_documents(deleted_versions: dict[int, int]) -> set[int]:
     return removed
 
 
+def remove_untouched_since(deleted_versions: dict[int, int], since: datetime) -> set[int]:
+    """Remove (and tombstone) those of these documents that no write touched since `since`.
+
+    The audit's removal of orphans: a document an event wrote meanwhile is left to that event.
+    """
+    require_transaction()
+    if not deleted_versions:
+        return set()
+    backend().lock_products(list(deleted_versions))
+    untouched = SearchDocument.objects.filter(product_id__in=list(deleted_versions), updated_at__lt=since)
+    return remove_documents(
+        {pid: deleted_versions[pid] for pid in untouched.values_list("product_id", flat=True)}
+    )
+
+
 def prune_unlisted(listed: set[int], listed_since: datetime) -> int:
     """Remove documents of products a full catalog listing missed and no event touched since it began."""
     unlisted = {

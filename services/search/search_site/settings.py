@@ -65,10 +65,11 @@ SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=20)
 SEARCH_MAX_PAGE_SIZE = 100
 SEARCH_MAX_QUERY_LENGTH = 200
 
-# Where `manage.py reindex` reads products from (the catalog API), and how patiently.
+# Where `manage.py reindex` and `manage.py audit` read products from (the catalog API), and how patiently.
 CATALOG_API_URL = env.str("CATALOG_API_URL", default="http://127.0.0.1:8000")
 CATALOG_API_TOKEN = env.str("CATALOG_API_TOKEN", default="")
 CATALOG_API_TIMEOUT = env.float("CATALOG_API_TIMEOUT", default=10.0)
+AUDIT = service_settings.audit()
 
 BROKER_URL = service_settings.broker_url()
 # Receipts go out through the service's own outbox, relayed by its worker.

@@ -1,8 +1,9 @@
 """Routes of /api/v1/ (ids are numeric; anything else is a JSON 404)."""
 
+from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
-from catalog.api import views
+from catalog.api import audit, views
 from ledger.api import DeletionViewSet
 
 
@@ -22,4 +23,8 @@ router.register("products", views.ProductViewSet)
 router.register("media", views.MediaViewSet)
 router.register("deletions", DeletionViewSet, basename="deletion")
 
-urlpatterns = router.urls
+urlpatterns = [
+    re_path(r"^audit/products/?$", audit.AuditProducts.as_view(), name="audit-products"),
+    re_path(r"^audit/media/?$", audit.AuditMedia.as_view(), name="audit-media"),
+    *router.urls,
+]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -30,13 +29,14 @@ CHECK_EVERY = 2.0
 RESTART_PAUSE = 5.0
 
 
-def relay_command() -> tuple[list[str], dict[str, str]]:
-    """`python -m django relay_outbox` of this service, with its settings module and folder."""
-    module = os.environ["DJANGO_SETTINGS_MODULE"]
-    package = importlib.import_module(module.split(".")[0])
-    service_dir = str(Path(package.__file__).resolve().parent.parent)
-    path = os.pathsep.join(filter(None, (service_dir, os.environ.get("PYTHONPATH", ""))))
-    return [sys.executable, "-m", "django", "relay_outbox"], {**os.environ, "PYTHONPATH": path}
+def relay_command() -> tuple[list[str], Path]:
+    """`python -m django relay_outbox` of this service, and the service's folder to run it in.
+
+    The child inherits the worker's environment, its settings module included; run from the
+    folder that holds that module, `-m` puts it on the path.
+    """
+    package = importlib.import_module(settings.SETTINGS_MODULE.split(".")[0])
+    return [sys.executable, "-m", "django", "relay_outbox"], Path(package.__file__).resolve().parent.parent
 
 
 class OutboxRelayStep(bootsteps.StartStopStep):
@@ -63,8 +63,8 @@ class OutboxRelayStep(bootsteps.StartStopStep):
 
     def _spawn(self) -> None:
         """Start the relay child."""
-        command, env = relay_command()
-        self._process = subprocess.Popen(command, env=env)
+        command, folder = relay_command()
+        self._process = subprocess.Popen(command, cwd=folder)
         log.info("started the outbox relay of %s (pid %d)", settings.RIPPLE_SERVICE, self._process.pid)
 
     def _supervise(self) -> None:

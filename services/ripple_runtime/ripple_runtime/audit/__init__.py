@@ -1,0 +1,1 @@
+"""The audit every consuming service runs: what it holds against what the catalog says exists."""
