@@ -97,9 +97,23 @@ def outbox() -> dict[str, Any]:
         "BATCH_SIZE": env.int("OUTBOX_BATCH_SIZE", default=2000),
         "POLL_INTERVAL": env.float("OUTBOX_POLL_INTERVAL", default=1.0),
         "RETENTION_HOURS": env.int("OUTBOX_RETENTION_HOURS", default=7 * 24),
+        "HEARTBEAT_RETENTION_HOURS": env.int("OUTBOX_HEARTBEAT_RETENTION_HOURS", default=24),
         "CLAIM_SECONDS": env.int("OUTBOX_CLAIM_SECONDS", default=60),
         "BACKLOG_WARNING_SECONDS": env.int("OUTBOX_BACKLOG_WARNING_SECONDS", default=60),
+        "MAX_ATTEMPTS": above_zero(
+            "OUTBOX_MAX_ATTEMPTS", env.int("OUTBOX_MAX_ATTEMPTS", default=retry.OUTBOX_MAX_ATTEMPTS)
+        ),
+        "TAKEOVER_SECONDS": above_zero(
+            "OUTBOX_TAKEOVER_SECONDS", env.float("OUTBOX_TAKEOVER_SECONDS", default=3.0)
+        ),
     }
+
+
+def above_zero(name: str, value: int | float) -> int | float:
+    """The value of the variable `name`, refused with a clear error unless it is above zero."""
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be above zero, not {value}")
+    return value
 
 
 def middleware(*after_whitenoise: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""The outbox's own rules: batches are all or nothing and nest, old published rows are pruned."""
+"""The outbox's own rules: batches nest, claims lease, refused rows back off and park, old rows go."""
 
 from datetime import timedelta
 
@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Product
+from ripple_runtime import retry
 from ripple_runtime.outbox import claims, recorder
 from ripple_runtime.outbox.claims import prune_published
 from ripple_runtime.outbox.models import OutboxEvent
@@ -74,7 +75,7 @@ def test_an_expired_lease_lets_another_relay_take_the_rows(category):
     assert [row[0] for row in taken] == ids
 
 
-def test_marking_publishes_confirmed_rows_and_frees_failed_and_released_ones(category):
+def test_marking_publishes_confirmed_rows_and_frees_released_ones_at_once_and_failed_ones_later(category):
     ids = pending_rows(category, 4)
     claims.claim("catalog", "relay-a", 10, timedelta(seconds=60))
     claims.mark_published(ids[:2])
@@ -83,4 +84,51 @@ def test_marking_publishes_confirmed_rows_and_frees_failed_and_released_ones(cat
     rows = {row.id: row for row in OutboxEvent.objects.all()}
     assert all(rows[pk].published_at and rows[pk].attempts == 1 for pk in ids[:2])
     assert rows[ids[2]].published_at is None and rows[ids[2]].last_error == "nacked by the broker"
-    assert [row.id for row in claims.claim("catalog", "relay-b", 10, timedelta(seconds=60))] == ids[2:]
+    assert [row.id for row in claims.claim("catalog", "relay-b", 10, timedelta(seconds=60))] == ids[3:]
+    assert rows[ids[2]].next_attempt_at > timezone.now()  # the refused one backs off first
+
+
+# --- refused rows: backoff, parking, re-sending ---------------------------------------------------
+
+QUICK = retry.outbox_refusals(3)  # 2 s, 4 s, then parked
+
+
+def test_a_refused_row_backs_off_exponentially_and_is_not_claimed_before_its_time(category):
+    ids = pending_rows(category, 2)
+    claims.claim("catalog", "relay-a", 10, timedelta(seconds=60))
+    before = timezone.now()
+    assert claims.mark_failed({ids[0]: "nacked by the broker"}, QUICK) == []
+    row = OutboxEvent.objects.get(pk=ids[0])
+    assert row.attempts == 1 and row.parked_at is None and row.claimed_by == ""
+    assert before + timedelta(seconds=1.5) <= row.next_attempt_at <= timezone.now() + timedelta(seconds=2)
+    claims.release("relay-a")
+    assert [r.id for r in claims.claim("catalog", "relay-b", 10, timedelta(seconds=60))] == ids[1:]
+
+    OutboxEvent.objects.filter(pk=ids[0]).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert [r.id for r in claims.claim("catalog", "relay-b", 10, timedelta(seconds=60))] == ids[:1]
+    claims.mark_failed({ids[0]: "nacked again"}, QUICK)
+    row = OutboxEvent.objects.get(pk=ids[0])
+    assert row.attempts == 2 and row.last_error == "nacked again"
+    assert timezone.now() + timedelta(seconds=2.9) <= row.next_attempt_at  # 4 s, jittered down to 3
+
+
+def test_after_the_last_attempt_a_row_is_parked_and_never_claimed_until_re_sent(category):
+    ids = pending_rows(category, 1)
+    OutboxEvent.objects.filter(pk=ids[0]).update(attempts=2)  # two refusals already
+    assert claims.mark_failed({ids[0]: "unroutable"}, QUICK) == ids
+    row = OutboxEvent.objects.get(pk=ids[0])
+    assert row.parked_at and row.next_attempt_at is None and row.attempts == 3
+    OutboxEvent.objects.filter(pk=ids[0]).update(created_at=timezone.now() - timedelta(days=30))
+    assert claims.claim("catalog", "relay-a", 10, timedelta(seconds=60)) == []
+
+    assert claims.resend("catalog") == 1
+    row = OutboxEvent.objects.get(pk=ids[0])
+    assert (row.parked_at, row.next_attempt_at, row.attempts, row.last_error) == (None, None, 0, "unroutable")
+    assert [r.id for r in claims.claim("catalog", "relay-a", 10, timedelta(seconds=60))] == ids
+
+
+def test_the_cap_comes_from_outbox_max_attempts_and_must_be_positive():
+    assert retry.outbox_refusals(1).delay(1) is None  # the first refusal parks
+    assert retry.OUTBOX_REFUSED.delay(9) is not None and retry.OUTBOX_REFUSED.delay(10) is None
+    with pytest.raises(ValueError, match="at least one attempt"):
+        retry.outbox_refusals(0)

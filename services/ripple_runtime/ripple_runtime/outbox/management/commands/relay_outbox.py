@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ripple_runtime import service_settings
+from ripple_runtime import retry, service_settings
 from ripple_runtime.messaging.publisher import ConfirmingPublisher
 from ripple_runtime.outbox.models import RelayHeartbeat
 from ripple_runtime.outbox.relay import OutboxRelay, RelaySettings
@@ -55,6 +55,9 @@ class Command(BaseCommand):
             backoff=service_settings.relay_backoff(),
             retention=timedelta(hours=config["RETENTION_HOURS"]),
             lease=timedelta(seconds=config["CLAIM_SECONDS"]),
+            refusals=retry.outbox_refusals(config["MAX_ATTEMPTS"]),
+            takeover_after=timedelta(seconds=config["TAKEOVER_SECONDS"]),
+            heartbeat_retention=timedelta(hours=config["HEARTBEAT_RETENTION_HOURS"]),
         )
         publisher = ConfirmingPublisher(settings.BROKER_URL)
         if options["once"]:
