@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from catalog.models import Product
 from ripple_runtime import retry
-from ripple_runtime.outbox import claims, recorder
+from ripple_runtime.outbox import claims, heartbeats, recorder
 from ripple_runtime.outbox.claims import prune_published
-from ripple_runtime.outbox.models import OutboxEvent
+from ripple_runtime.outbox.models import OutboxEvent, RelayHeartbeat
 from tests.factories import bulk_catalog
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +132,46 @@ def test_the_cap_comes_from_outbox_max_attempts_and_must_be_positive():
     assert retry.OUTBOX_REFUSED.delay(9) is not None and retry.OUTBOX_REFUSED.delay(10) is None
     with pytest.raises(ValueError, match="at least one attempt"):
         retry.outbox_refusals(0)
+
+
+# --- silent relays: take-over and pruning -----------------------------------------------------
+
+
+def beat(relay_id: str, seconds_ago: float, service: str = "catalog") -> None:
+    """A heartbeat of `relay_id`, last written `seconds_ago`."""
+    RelayHeartbeat.objects.update_or_create(
+        relay_id=relay_id,
+        defaults={"service": service, "updated_at": timezone.now() - timedelta(seconds=seconds_ago)},
+    )
+
+
+def test_a_silent_relays_claims_are_freed_and_a_live_relays_are_not(category):
+    ids = pending_rows(category, 6)
+    lease = timedelta(seconds=600)
+    for relay_id in ("silent", "alive", "no-heartbeat"):
+        claims.claim("catalog", relay_id, 2, lease)
+    beat("silent", seconds_ago=4)
+    beat("alive", seconds_ago=0.5)
+
+    assert heartbeats.take_over_silent("catalog", timedelta(seconds=3), lease) == {"silent": 2}
+    assert [row.id for row in claims.claim("catalog", "new", 10, lease)] == ids[:2]
+    assert OutboxEvent.objects.filter(claimed_by="alive").count() == 2
+    assert OutboxEvent.objects.filter(claimed_by="no-heartbeat").count() == 2  # `--once`: its lease
+    assert set(RelayHeartbeat.objects.values_list("relay_id", flat=True)) == {"alive"}  # handled once
+    assert heartbeats.take_over_silent("catalog", timedelta(seconds=3), lease) == {}
+
+
+def test_another_services_silent_relay_is_none_of_this_relays_business(category):
+    pending_rows(category, 2)
+    claims.claim("catalog", "search-relay", 2, timedelta(seconds=600))  # as if it were search's
+    beat("search-relay", seconds_ago=60, service="search")
+    assert heartbeats.take_over_silent("catalog", timedelta(seconds=3), timedelta(seconds=600)) == {}
+    assert OutboxEvent.objects.filter(claimed_by="search-relay").count() == 2
+
+
+def test_heartbeats_of_long_silent_relays_are_pruned(db):
+    beat("gone", seconds_ago=25 * 3600)
+    beat("recent", seconds_ago=3600)
+    beat("other-service", seconds_ago=25 * 3600, service="search")
+    assert heartbeats.prune_silent("catalog", timedelta(hours=24)) == 1
+    assert set(RelayHeartbeat.objects.values_list("relay_id", flat=True)) == {"recent", "other-service"}
