@@ -4,7 +4,8 @@ Every service's `<service>_site/celery.py` is one call:
 
     app = service_app("media_site.settings", "media.service.SERVICE")
 
-and `celery -A media_site worker` runs the service's consumer step and tasks.
+and `celery -A media_site worker` runs the service's consumer step and tasks, and prunes what the
+service keeps only for a while on its timer (ripple_runtime.retention).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from collections.abc import Sequence
 from celery import Celery
 from django.utils.module_loading import import_string
 
+from ripple_runtime import retention
 from ripple_runtime.messaging import consumer, queues, tasks
 from ripple_runtime.messaging.service import EventService
+from ripple_runtime.retention_step import PruneOldRows
 
 
 def configure(app: Celery, service: EventService) -> None:
@@ -48,11 +51,13 @@ def configure(app: Celery, service: EventService) -> None:
 
 
 def install(app: Celery, service: EventService) -> None:
-    """Configure the app, register one task per handled type and add the service's consumer step."""
+    """Configure the app, register one task per handled type, add the consumer step and the pruning one."""
     configure(app, service)
     for event_type in service.handlers:
         tasks.register(app, service, event_type)
     app.steps["consumer"].add(consumer.step_for(service))
+    app.task(name=retention.task_name(service.name), ignore_result=True)(retention.prune_old_rows)
+    app.steps["worker"].add(PruneOldRows)
 
 
 def service_app(settings_module: str, service_path: str, include: Sequence[str] = ()) -> Celery:

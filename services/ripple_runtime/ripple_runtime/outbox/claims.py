@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ripple_runtime import retry
 from ripple_runtime.outbox.models import OutboxEvent
+from ripple_runtime.retention import delete_in_batches
 
 
 class ClaimedRow(NamedTuple):
@@ -151,11 +152,5 @@ PRUNE_CHUNK = 5000
 
 def prune_published(service: str, retention: timedelta) -> int:
     """Delete the service's rows published longer ago than `retention`, in chunks; return how many went."""
-    cutoff = timezone.now() - retention
-    old = OutboxEvent.objects.filter(service=service, published_at__lt=cutoff)
-    total = 0
-    while True:
-        chunk = list(old.values_list("pk", flat=True)[:PRUNE_CHUNK])
-        if not chunk:
-            return total
-        total += OutboxEvent.objects.filter(pk__in=chunk).delete()[0]
+    old = OutboxEvent.objects.filter(service=service, published_at__lt=timezone.now() - retention)
+    return delete_in_batches(old, PRUNE_CHUNK)
