@@ -1,5 +1,7 @@
 """The outbox's own rules: batches nest, claims lease, refused rows back off and park, old rows go."""
 
+import os
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -137,12 +139,23 @@ def test_the_cap_comes_from_outbox_max_attempts_and_must_be_positive():
 # --- silent relays: take-over and pruning -----------------------------------------------------
 
 
-def beat(relay_id: str, seconds_ago: float, service: str = "catalog") -> None:
-    """A heartbeat of `relay_id`, last written `seconds_ago`."""
+def beat(relay_id: str, seconds_ago: float, service: str = "catalog", pid_namespace: str = "") -> None:
+    """A heartbeat of `relay_id`, last written `seconds_ago` (in another pid space unless given one)."""
     RelayHeartbeat.objects.update_or_create(
         relay_id=relay_id,
-        defaults={"service": service, "updated_at": timezone.now() - timedelta(seconds=seconds_ago)},
+        defaults={
+            "service": service,
+            "updated_at": timezone.now() - timedelta(seconds=seconds_ago),
+            "pid_namespace": pid_namespace,
+        },
     )
+
+
+def exited_pid() -> int:
+    """The pid of a process that ran and is gone (reaped)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
 
 
 def test_a_silent_relays_claims_are_freed_and_a_live_relays_are_not(category):
@@ -153,19 +166,46 @@ def test_a_silent_relays_claims_are_freed_and_a_live_relays_are_not(category):
     beat("silent", seconds_ago=4)
     beat("alive", seconds_ago=0.5)
 
-    assert heartbeats.take_over_silent("catalog", timedelta(seconds=3), lease) == {"silent": 2}
+    assert heartbeats.take_over_dead("catalog", timedelta(seconds=3), lease) == {"silent": 2}
     assert [row.id for row in claims.claim("catalog", "new", 10, lease)] == ids[:2]
     assert OutboxEvent.objects.filter(claimed_by="alive").count() == 2
     assert OutboxEvent.objects.filter(claimed_by="no-heartbeat").count() == 2  # `--once`: its lease
-    assert set(RelayHeartbeat.objects.values_list("relay_id", flat=True)) == {"alive"}  # handled once
-    assert heartbeats.take_over_silent("catalog", timedelta(seconds=3), lease) == {}
+    released = RelayHeartbeat.objects.filter(released_at__isnull=False)
+    assert set(released.values_list("relay_id", flat=True)) == {"silent"}  # handled once, and on record
+    assert heartbeats.take_over_dead("catalog", timedelta(seconds=3), lease) == {}
+
+
+def test_in_the_same_pid_space_a_relay_whose_pid_is_gone_is_dead_at_once(category):
+    lease, here = timedelta(seconds=600), heartbeats.PID_NAMESPACE
+    assert here, "these machines run Linux: the pid space is known"
+    pending_rows(category, 6)
+    gone, running = f"host:{exited_pid()}", f"host:{os.getpid()}"
+    elsewhere = f"other-container:{exited_pid()}"  # that pid means nothing here
+    for relay_id in (gone, running, elsewhere):
+        claims.claim("catalog", relay_id, 2, lease)
+    beat(gone, seconds_ago=0.2, pid_namespace=here)  # fresh: silence alone would wait
+    beat(running, seconds_ago=0.2, pid_namespace=here)
+    beat(elsewhere, seconds_ago=0.2, pid_namespace="another-boot:4026531836")
+
+    assert heartbeats.take_over_dead("catalog", timedelta(seconds=3), lease) == {gone: 2}
+    assert OutboxEvent.objects.filter(claimed_by=running).count() == 2
+    assert OutboxEvent.objects.filter(claimed_by=elsewhere).count() == 2
+
+
+def test_a_relay_that_stopped_and_gave_its_claims_back_is_not_taken_over_again(category):
+    pending_rows(category, 2)
+    heartbeats.beat("stopped", "catalog", broker_error="", published_total=3, released=True)
+    RelayHeartbeat.objects.filter(relay_id="stopped").update(
+        updated_at=timezone.now() - timedelta(seconds=10)
+    )
+    assert heartbeats.take_over_dead("catalog", timedelta(seconds=3), timedelta(seconds=600)) == {}
 
 
 def test_another_services_silent_relay_is_none_of_this_relays_business(category):
     pending_rows(category, 2)
     claims.claim("catalog", "search-relay", 2, timedelta(seconds=600))  # as if it were search's
     beat("search-relay", seconds_ago=60, service="search")
-    assert heartbeats.take_over_silent("catalog", timedelta(seconds=3), timedelta(seconds=600)) == {}
+    assert heartbeats.take_over_dead("catalog", timedelta(seconds=3), timedelta(seconds=600)) == {}
     assert OutboxEvent.objects.filter(claimed_by="search-relay").count() == 2
 
 

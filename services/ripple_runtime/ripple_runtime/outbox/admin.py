@@ -74,4 +74,12 @@ class OutboxEventAdmin(ReadOnlyAdmin):
 class RelayHeartbeatAdmin(ReadOnlyAdmin):
     """Relays and their last word."""
 
-    list_display = ["relay_id", "service", "updated_at", "broker_connected", "published_total", "last_error"]
+    list_display = [
+        "relay_id",
+        "service",
+        "updated_at",
+        "broker_connected",
+        "published_total",
+        "released_at",
+        "last_error",
+    ]

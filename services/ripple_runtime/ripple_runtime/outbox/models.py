@@ -70,6 +70,17 @@ class RelayHeartbeat(models.Model):
     broker_connected = models.BooleanField(default=False)
     last_error = models.TextField(blank=True)
     published_total = models.BigIntegerField(default=0)
+    pid_namespace = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="Kernel boot and pid namespace of its pid: where that pid names this process.",
+    )
+    released_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its claims were given back: by itself as it stopped, or by a relay finding it dead.",
+    )
 
     def __str__(self) -> str:
         """The relay's id."""

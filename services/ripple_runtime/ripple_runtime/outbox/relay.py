@@ -3,8 +3,9 @@
 Rows are claimed with a lease (ripple_runtime.outbox.claims: `SELECT … FOR UPDATE SKIP LOCKED` in a short
 transaction), so several relays share one outbox without publishing a row twice in the normal
 case. A relay killed mid-batch leaves its rows to the next one: a live relay takes them over
-once the dead one's heartbeat is a few seconds old (ripple_runtime.outbox.heartbeats), and a
-relay restarted under the same id frees them as it starts; else they wait for the lease.
+once it sees the dead one's pid gone, or its heartbeat a few seconds old, and a relay restarted
+under the same id frees them as it starts (ripple_runtime.outbox.heartbeats); else they wait
+for the lease.
 Rows the broker refuses back off and are parked after OUTBOX_MAX_ATTEMPTS (claims.mark_failed).
 A relay publishes the rows of its own service only, so services may share one database.
 """
@@ -20,12 +21,11 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, close_old_connections
 
 from ripple_runtime import retry
 from ripple_runtime.messaging.publisher import BatchResult, ConfirmingPublisher, OutgoingMessage
 from ripple_runtime.outbox import claims, heartbeats
-from ripple_runtime.outbox.heartbeats import HEARTBEAT_EVERY
 from ripple_runtime.outbox.wakeup import PollWakeup
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,9 @@ class OutboxRelay:
         self.published_total = 0
         self._last_prune = 0.0
         self._last_takeover_check = 0.0
+        self.heartbeat = heartbeats.Heartbeat(
+            self.relay_id, settings.service, lambda: (self._broker_error, self.published_total)
+        )
         self._broker_error = "not connected yet"
         self._in_flight: tuple[list[claims.ClaimedRow], BatchResult] | None = None
 
@@ -130,22 +133,14 @@ class OutboxRelay:
         """
         log.info("relay %s of %s starting", self.relay_id, self.settings.service)
         self._release_claims()  # a predecessor under this same id is dead: its claims are free now
-        beating = threading.Event()
-        beater = threading.Thread(
-            target=self._beat_until, args=(beating,), name="relay-heartbeat", daemon=True
-        )
-        beater.start()
-        try:
+        with self.heartbeat.beating():
             self._relay_until_stopped()
-        finally:
-            beating.set()
-            beater.join()
         with contextlib.suppress(*self.publisher.recoverable_errors):
             self.flush()  # the batch in flight, if the broker still answers
         self.publisher.close()
         self.wakeup.close()
         self._release_claims()
-        self._heartbeat()
+        self.heartbeat.write(released=True)
         log.info("relay %s stopped after publishing %d events", self.relay_id, self.published_total)
 
     def _relay_until_stopped(self) -> None:
@@ -157,8 +152,8 @@ class OutboxRelay:
                     self.publisher.connect()
                     log.info("connected to the broker; publishing")
                     self._broker_error, failures = "", 0
-                    self._heartbeat()
-                self._take_over_silent_relays()
+                    self.heartbeat.write()
+                self._take_over_dead_relays()
                 count = self.relay_batch()
                 if count < self.settings.batch_size:
                     self.flush()
@@ -174,7 +169,7 @@ class OutboxRelay:
                 failures += 1
                 delay = self.settings.backoff.delay(failures)
                 log.warning("%s; retrying in %.1fs", self._broker_error, delay)
-                self._heartbeat()
+                self.heartbeat.write()
                 self.stop.wait(delay)
             except DatabaseError as exc:
                 failures += 1
@@ -190,13 +185,13 @@ class OutboxRelay:
         except DatabaseError:
             log.warning("could not release claims; they expire after the lease", exc_info=True)
 
-    def _take_over_silent_relays(self) -> None:
-        """Once a second: free the claims of this service's relays whose heartbeat went silent."""
+    def _take_over_dead_relays(self) -> None:
+        """Once a second: free the claims of this service's dead relays (ripple_runtime.outbox.heartbeats)."""
         now = time.monotonic()
         if now - self._last_takeover_check < TAKEOVER_CHECK_EVERY:
             return
         self._last_takeover_check = now
-        heartbeats.take_over_silent(self.settings.service, self.settings.takeover_after, self.settings.lease)
+        heartbeats.take_over_dead(self.settings.service, self.settings.takeover_after, self.settings.lease)
 
     def _prune(self) -> None:
         """Every PRUNE_EVERY seconds: delete old published rows and long-silent relays' heartbeats."""
@@ -208,23 +203,3 @@ class OutboxRelay:
         silent = heartbeats.prune_silent(self.settings.service, self.settings.heartbeat_retention)
         if pruned or silent:
             log.info("pruned %d published outbox rows and %d silent relays' heartbeats", pruned, silent)
-
-    def _beat_until(self, stop: threading.Event) -> None:
-        """The heartbeat thread: beat every HEARTBEAT_EVERY second until `stop`, then close its connection."""
-        try:
-            while not stop.wait(HEARTBEAT_EVERY):
-                self._heartbeat()
-        finally:
-            connection.close()
-
-    def _heartbeat(self) -> None:
-        """Tell /readyz and the other relays that this relay is alive, and whether it reaches the broker."""
-        try:
-            heartbeats.beat(
-                self.relay_id,
-                self.settings.service,
-                broker_error=self._broker_error,
-                published_total=self.published_total,
-            )
-        except DatabaseError:
-            log.warning("could not write the relay heartbeat", exc_info=True)
