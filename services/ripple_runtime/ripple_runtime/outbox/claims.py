@@ -142,9 +142,9 @@ def resend(service: str, event_ids: list | None = None) -> int:
 
 def release(relay_id: str) -> int:
     """Give back every unpublished row this relay still claims (after losing the broker)."""
-    return OutboxEvent.objects.filter(claimed_by=relay_id, published_at__isnull=True).update(
-        claimed_by="", claimed_until=None
-    )
+    # parked_at: never set on a claimed row, and it lets PostgreSQL walk the claim index.
+    mine = OutboxEvent.objects.filter(claimed_by=relay_id, published_at__isnull=True, parked_at__isnull=True)
+    return mine.update(claimed_by="", claimed_until=None)
 
 
 PRUNE_CHUNK = 5000

@@ -180,8 +180,9 @@ def take_over_dead(service: str, silent_after: timedelta, lease: timedelta) -> d
     freed = {}
     for relay_id, last_seen, why in dead_relays(service, silent_after, lease):
         with transaction.atomic():
+            # parked_at: never set on a claimed row, and it lets PostgreSQL walk the claim index.
             rows = OutboxEvent.objects.filter(
-                service=service, claimed_by=relay_id, published_at__isnull=True
+                service=service, claimed_by=relay_id, published_at__isnull=True, parked_at__isnull=True
             ).update(claimed_by="", claimed_until=None)
             # Only if it stayed as it was meanwhile: a relay that beats again keeps its heartbeat.
             RelayHeartbeat.objects.filter(relay_id=relay_id, updated_at=last_seen).update(released_at=Now())
