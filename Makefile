@@ -38,8 +38,8 @@ browser: ## install headless Chromium (Debian's package) for the Swagger UI test
 
 test: install browser test-contracts test-runtime $(SERVICES:%=test-%) test-e2e test-compose ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1, a Docker engine for compose)
 
-test-contracts: ## shared_contracts: schemas, golden events, topology; installed alone in a fresh venv
-	cd shared_contracts && $(PY) -m pytest -q
+test-contracts: install ## shared_contracts: schemas, golden events, topology; installed alone in a fresh venv
+	cd shared_contracts && RIPPLE_TEST_UV="$(UV)" $(PY) -m pytest -q
 
 test-runtime: install ## ripple_runtime: retry policy, subscriptions, import graph, framing, publisher, poison messages
 	cd services/ripple_runtime && $(PY) -m pytest -q

@@ -60,6 +60,7 @@ def delete_ripples_everywhere(system: DevSystem, receiver: WebhookReceiver) -> d
 
     deleted = api.delete(system.url("catalog", f"/api/v1/products/{product['id']}/"))
     assert deleted.status_code == 204
+    deletion_url = deleted.headers["Location"]
 
     wait_until(lambda: not stored.exists(), what="the media worker to delete the file")
     wait_until(lambda: hits() == [], what="search to drop the product")
@@ -79,4 +80,15 @@ def delete_ripples_everywhere(system: DevSystem, receiver: WebhookReceiver) -> d
     # The webhook reaches the receiver a moment before its worker logs the delivery as succeeded.
     wait_until(lambda: len(succeeded()) == 2, what="both deliveries logged as succeeded")
     assert {d["channel"] for d in succeeded()} == {"webhook", "email"}
+
+    # is it gone everywhere? every service's receipt reached the ledger (through its own broker user)
+    def deletion() -> dict:
+        return api.get(deletion_url).json()
+
+    done = wait_until(lambda: (d := deletion())["status"] == "complete" and d, what="the deletion")
+    assert {name: s["statuses"] for name, s in done["services"].items()} == {
+        "media": {"done": 2},  # the media row's event and the product's
+        "search": {"done": 1},
+        "notifications": {"done": 1},  # once the webhook and the mail were delivered
+    }
     return product

@@ -45,10 +45,15 @@ class RabbitDefinitions:
         """Choose names and passwords."""
         tag = secrets.token_hex(4)
         self.vhost, self.prefix = f"ripple-e2e-{tag}", f"e2e{tag}-"
-        self.passwords = {user: secrets.token_urlsafe(12) for user in PROCESS_USERS}
+        self.passwords = {user: secrets.token_hex(12) for user in PROCESS_USERS}  # never starts with "-"
 
     def import_(self) -> None:
-        """Rewrite vhost and user names, import, set the passwords, wait until the queues exist."""
+        """Create the users, import the rest under the test's names, wait until every right is there.
+
+        Users are made with `add_user` (synchronous, password included): an asynchronous import
+        once left a user missing for minutes. The import is repeated until every user's
+        permissions are listed in the vhost.
+        """
         document = json.loads((REPO_DIR / "deploy/rabbitmq/definitions.json").read_text())
         assert document == rabbitmq_definitions.definitions(), "definitions.json drifted from the topology"
         for key in ("queues", "exchanges", "bindings", "permissions"):
@@ -56,10 +61,31 @@ class RabbitDefinitions:
                 item["vhost"] = self.vhost
         for item in document["permissions"]:
             item["user"] = self.prefix + item["user"]
-        for user in document["users"]:
-            user["name"] = self.prefix + user["name"]
+        users, document["users"] = document["users"], []
         document["vhosts"] = [{"name": self.vhost}]
-        # rabbitmqctl may read the file as the rabbitmq user: a readable file in /tmp, removed after.
+        try:
+            for user in users:
+                name = user["name"]
+                password = self.passwords.get(name, secrets.token_hex(12))
+                ctl("add_user", self.prefix + name, password)
+                ctl("set_user_tags", self.prefix + name, *user["tags"])
+            wanted = {item["user"] for item in document["permissions"]}
+            attempt = 0
+
+            def imported() -> bool:
+                nonlocal attempt
+                if attempt % 10 == 0:  # at first, then again every few seconds while rights are missing
+                    self._import(document)
+                attempt += 1
+                return wanted <= self._users_with_rights()
+
+            wait_until(imported, timeout=120, what="the definitions to be imported")
+        except BaseException:
+            self.remove()  # a half-done import leaves no vhost or user behind
+            raise
+
+    def _import(self, document: dict) -> None:
+        """`rabbitmqctl import_definitions` of a document (a readable file in /tmp, removed after)."""
         fd, path = tempfile.mkstemp(prefix="ripple-e2e-", suffix=".json", dir="/tmp")
         try:
             os.write(fd, json.dumps(document).encode())
@@ -68,26 +94,21 @@ class RabbitDefinitions:
             ctl("import_definitions", path)
         finally:
             os.unlink(path)
-        try:
-            for user, password in self.passwords.items():
-                wait_until(
-                    lambda u=user, p=password: self._set_password(u, p), timeout=120, what=f"user {user}"
-                )
-        except BaseException:
-            self.remove()  # a half-done import leaves no vhost or user behind
-            raise
 
-    def _set_password(self, user: str, password: str) -> bool:
-        """Set one user's password once the asynchronous import created it."""
-        try:
-            ctl("change_password", self.prefix + user, password)
-        except subprocess.CalledProcessError:
-            return False
-        return True
+    def _users_with_rights(self) -> set[str]:
+        """The users holding permissions in the test's vhost (empty while it does not exist yet)."""
+        listed = subprocess.run(
+            ["rabbitmqctl", "-q", "--no-table-headers", "list_permissions", "-p", self.vhost],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return {line.split("\t")[0] for line in listed.stdout.splitlines() if line.strip()}
 
     def remove(self) -> None:
-        """Delete the vhost and the users."""
-        ctl("delete_vhost", self.vhost)
+        """Delete the vhost and the users (whichever of them exist)."""
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.vhost], capture_output=True, check=False)
         for user in (*PROCESS_USERS, rabbitmq_definitions.ADMIN_USER):
             subprocess.run(
                 ["rabbitmqctl", "-q", "delete_user", self.prefix + user], capture_output=True, check=False
@@ -148,11 +169,11 @@ class DevSystem:
             self.wait_for_workers()
 
     def wait_for_workers(self) -> None:
-        """Wait until Flower sees the three workers."""
+        """Wait until Flower sees the four workers (the catalog's and the three services')."""
         wait_until(
-            lambda: len(self.flower("/api/workers?refresh=1")) >= 3,
+            lambda: len(self.flower("/api/workers?refresh=1")) >= 4,
             timeout=120,
-            what="Flower to see 3 workers",
+            what="Flower to see 4 workers",
         )
 
     def _answers(self, name: str, path: str) -> bool:

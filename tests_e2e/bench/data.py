@@ -13,7 +13,7 @@ from kombu import Connection, Producer
 
 from ripple_runtime.messaging.publisher import OutgoingMessage
 from ripple_runtime.messaging.queues import all_queues, declare_topology, events_exchange
-from shared_contracts.events import CONTENT_TYPE, MediaDeletedV1, ProductDeletedV1, build_event
+from shared_contracts.events import CONTENT_TYPE, MediaDeletedV1, ProductDeletedV1, build_event, sequence_for
 from shared_contracts.events.catalog import SOURCE, Actor, MediaRef, search_document_id
 
 MEDIA_NAMES = ("front.jpg", "side.jpg")
@@ -105,7 +105,9 @@ def delete_event_messages(count: int) -> list[Outgoing]:
             deleted_by=actor,
         )
         subject = f"product/{product_id}"
-        event = build_event(data, source=SOURCE, subject=subject, correlationid=correlation, sequence=2)
+        event = build_event(
+            data, source=SOURCE, subject=subject, correlationid=correlation, sequence=sequence_for(2)
+        )
         messages.append(_outgoing(event, "product", product_id))
     return messages[:count]
 

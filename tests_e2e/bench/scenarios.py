@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from ripple_testing.servers import WebhookReceiver
-from shared_contracts.events import MediaDeletedV1, ProductDeletedV1, ProductUpsertedV1, build_event
+from shared_contracts.events import (
+    MediaDeletedV1,
+    ProductDeletedV1,
+    ProductUpsertedV1,
+    build_event,
+    sequence_for,
+)
 from shared_contracts.events.catalog import SOURCE, search_document_id
 
 PROCESSED = "SELECT count(*) FROM ripple_inbox_processedevent"
@@ -57,7 +63,7 @@ def search(run, count: int):
                 created=True,
             ),
             source=SOURCE,
-            sequence=1,
+            sequence=sequence_for(1),
         )
         for n in products
     ]
@@ -71,7 +77,7 @@ def search(run, count: int):
                 search_document_id=search_document_id(n),
             ),
             source=SOURCE,
-            sequence=2,
+            sequence=sequence_for(2),
         )
         for n in products[:deletes]
     ]

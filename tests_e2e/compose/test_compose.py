@@ -11,6 +11,7 @@ import base64
 import json
 import threading
 import time
+from urllib.parse import urlsplit
 
 import requests
 from standardwebhooks import Webhook
@@ -116,6 +117,7 @@ def test_every_service_reports_healthy_and_every_migration_exited_0(stack):
     assert {c["Service"] for c in running} >= {
         "catalog-api",
         "catalog-relay",
+        "catalog-worker",
         "media-worker",
         "search-worker",
         "search-api",
@@ -206,6 +208,18 @@ def test_a_delete_ripples_to_the_volume_search_a_signed_webhook_and_mailpit(stac
     message = wait_until(lambda: mails(stack), timeout=60, what="the mail in Mailpit")[0]
     assert [to["Address"] for to in message["To"]] == ["ops@example.com"]
     assert "MUG-1" in message["Subject"] or "Blue" in message["Subject"] or "Mug" in message["Subject"]
+    # is it gone everywhere? each service's receipt went out through its own broker user
+    deletion = stack.url("catalog-api", 8000, urlsplit(deleted.headers["Location"]).path)
+    done = wait_until(
+        lambda: (d := session.get(deletion, timeout=10).json())["status"] == "complete" and d,
+        timeout=90,
+        what="the deletion to complete",
+    )
+    assert {name: s["statuses"] for name, s in done["services"].items()} == {
+        "media": {"done": 2},
+        "search": {"done": 1},
+        "notifications": {"done": 1},
+    }
 
 
 def test_a_worker_restart_in_a_stream_of_deletes_loses_nothing(stack):
@@ -218,9 +232,13 @@ def test_a_worker_restart_in_a_stream_of_deletes_loses_nothing(stack):
     wait_until(lambda: search_ids(stack, "Mug") >= ids, timeout=90, what="the stream indexed")
     hooks_before, mails_before = len(webhooks(stack)), len(mails(stack))
 
+    deletions = []
+
     def delete_all():
         for product, _ in made:
-            assert session.delete(stack.url("catalog-api", 8000, f"/api/v1/products/{product['id']}/")).ok
+            deleted = session.delete(stack.url("catalog-api", 8000, f"/api/v1/products/{product['id']}/"))
+            assert deleted.ok
+            deletions.append(stack.url("catalog-api", 8000, urlsplit(deleted.headers["Location"]).path))
             time.sleep(0.15)
 
     deleter = threading.Thread(target=delete_all)
@@ -240,9 +258,15 @@ def test_a_worker_restart_in_a_stream_of_deletes_loses_nothing(stack):
     assert sorted(event["data"]["product_id"] for event in delivered) == sorted(ids)
     dead = rabbitmqctl(stack, "list_queues", "-p", "ripple", "name", "messages")
     assert [row for row in dead if row[0].endswith(".dlq") and row[1] != "0"] == []
+    # the restarted worker's relay child came back too: every deletion completes
+    wait_until(
+        lambda: all(session.get(url, timeout=10).json()["status"] == "complete" for url in deletions),
+        timeout=120,
+        what="every deletion complete",
+    )
 
 
-def test_flower_lists_tasks_of_all_three_services_behind_basic_auth(stack):
+def test_flower_lists_tasks_of_all_four_services_behind_basic_auth(stack):
     user, password = LOCAL_ONLY["FLOWER_BASIC_AUTH"].split(":", 1)
     assert requests.get(stack.url("flower", 5555, "/api/tasks"), timeout=10).status_code == 401
 
@@ -256,7 +280,9 @@ def test_flower_lists_tasks_of_all_three_services_behind_basic_auth(stack):
         return {task["name"].split(".", 1)[0] for task in tasks.values()}
 
     wait_until(
-        lambda: services_seen() >= {"media", "search", "notifications"}, timeout=60, what="Flower's tasks"
+        lambda: services_seen() >= {"catalog", "media", "search", "notifications"},
+        timeout=60,
+        what="Flower's tasks",
     )
 
 

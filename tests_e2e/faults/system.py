@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
+import sys
 from pathlib import Path
 
 import requests
@@ -23,7 +25,7 @@ from tests_e2e.faults.databases import Databases, in_list
 from tests_e2e.faults.outcome import Outcome
 
 SERVICES = ("catalog", "media", "search", "notifications")
-WORKERS = ("media", "search", "notifications")
+WORKERS = ("catalog", "media", "search", "notifications")
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
@@ -34,10 +36,20 @@ class WholeSystem:
     """Databases, vhost, proxy, receivers and every process; a context manager that removes it all."""
 
     def __init__(
-        self, tmp: Path, engine: str = "postgres", broker: ProxiedBroker | ClusterBroker | None = None
+        self,
+        tmp: Path,
+        engine: str = "postgres",
+        broker: ProxiedBroker | ClusterBroker | None = None,
+        extra_env: dict[str, str] | None = None,
+        subscribe: bool = True,
     ):
-        """Choose names, ports and secrets; nothing starts before `__enter__`."""
+        """Choose names, ports and secrets; nothing starts before `__enter__`.
+
+        `subscribe=False` leaves notifications without webhook or e-mail subscribers.
+        """
         tag = secrets.token_hex(4)
+        self.extra_env = extra_env or {}
+        self.subscribe = subscribe
         self.tmp, self.media_root = tmp, tmp / "media"
         self.broker = broker or ProxiedBroker()
         self.databases = Databases(engine, f"faults_{tag}", SERVICES, tmp)
@@ -66,6 +78,8 @@ class WholeSystem:
             "CATALOG_PORT": str(self.ports["catalog"]),
             "SEARCH_PORT": str(self.ports["search"]),
             "NOTIFICATIONS_PORT": str(self.ports["notifications"]),
+            "CATALOG_API_URL": f"http://127.0.0.1:{self.ports['catalog']}",
+            "CATALOG_API_TOKEN": self.token,
             "NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK": "1",
             "NOTIFICATIONS_RETRY_SCHEDULE": "1,1,2,4,8",
             # A delivery whose task died with a SIGKILLed worker is picked up again within seconds.
@@ -77,6 +91,15 @@ class WholeSystem:
             "OUTBOX_POLL_INTERVAL": "0.5",
             "OUTBOX_MAX_BACKOFF": "2",
             "LOG_LEVEL": "INFO",  # a worker says " ready." at INFO
+            **self.extra_env,
+        }
+
+    def process_env(self, service: str) -> dict[str, str]:
+        """The whole environment of a one-off command of a service (`manage.py …`), as ripple.sh gives it."""
+        return {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            **self.env(service),
         }
 
     def __enter__(self) -> WholeSystem:
@@ -84,7 +107,8 @@ class WholeSystem:
         try:
             self._create()
             self._start_all()
-            self._subscribe()
+            if self.subscribe:
+                self._subscribe()
         except BaseException:
             self.__exit__(None, None, None)
             raise

@@ -1,23 +1,49 @@
-"""Django admin for the catalog; its deletes (single and bulk) emit the same events as the API."""
+"""Django admin for the catalog; its deletes (single and bulk) emit the same events as the API.
 
-from django.contrib import admin
+Each admin delete is one deletion in the ledger, and its message links to it.
+"""
+
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 
 from catalog.models import Category, Product, ProductMedia
-from ripple_runtime.outbox import recorder
+from ledger import scope
+from ledger.models import Deletion
 
 
-class OutboxDeleteAdmin(admin.ModelAdmin):
-    """Admin deletes go through the outbox batch, like the API's."""
+class LedgerDeleteAdmin(admin.ModelAdmin):
+    """Admin deletes are deletions of their own, like the API's, with a link to follow each."""
+
+    def _link(self, request, opened: scope.OpenDeletion) -> None:
+        """Tell the admin user where the deletion can be followed."""
+        if opened.written is None:
+            return
+        url = reverse("admin:ledger_deletion_change", args=[opened.id])
+        api = reverse("deletion-detail", args=[opened.id])
+        self.message_user(
+            request,
+            format_html(
+                'Follow the deletion ({} events) <a href="{}">in the ledger</a> or <a href="{}">its API</a>.',
+                opened.written.events,
+                url,
+                api,
+            ),
+            messages.INFO,
+        )
 
     def delete_model(self, request, obj):
-        """Delete one object and its cascade with all their events."""
-        with recorder.batch():
+        """Delete one object and its cascade with all their events, as one deletion."""
+        with scope.deletion(Deletion.Kind.ADMIN, f"{obj._meta.model_name} {obj.pk}") as opened:
             super().delete_model(request, obj)
+        self._link(request, opened)
 
     def delete_queryset(self, request, queryset):
-        """The changelist's bulk delete: one transaction, events inserted together."""
-        with recorder.batch():
+        """The changelist's bulk delete: one transaction, one deletion."""
+        summary = f"{queryset.count()} {queryset.model._meta.verbose_name_plural}"
+        with scope.deletion(Deletion.Kind.ADMIN, summary) as opened:
             super().delete_queryset(request, queryset)
+        self._link(request, opened)
 
 
 class ProductMediaInline(admin.TabularInline):
@@ -29,7 +55,7 @@ class ProductMediaInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(OutboxDeleteAdmin):
+class CategoryAdmin(LedgerDeleteAdmin):
     """Categories."""
 
     list_display = ["name", "slug", "updated_at"]
@@ -38,7 +64,7 @@ class CategoryAdmin(OutboxDeleteAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(OutboxDeleteAdmin):
+class ProductAdmin(LedgerDeleteAdmin):
     """Products with their media inline."""
 
     list_display = ["sku", "name", "category", "price", "version", "updated_at"]
@@ -49,7 +75,7 @@ class ProductAdmin(OutboxDeleteAdmin):
 
 
 @admin.register(ProductMedia)
-class ProductMediaAdmin(OutboxDeleteAdmin):
+class ProductMediaAdmin(LedgerDeleteAdmin):
     """Media files."""
 
     list_display = ["file", "product", "content_type", "size", "created_at"]

@@ -1,4 +1,4 @@
-"""Build the catalog's events from model instances, stamped with who asked and which request."""
+"""Build the catalog's events from model instances, stamped with who asked, which request, which deletion."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from catalog.request_context import (
     current_traceparent,
     current_user,
 )
+from ledger import scope
+from ledger.models import Deletion
 from ripple_runtime.outbox import recorder
 from shared_contracts.events import (
     CategoryDeletedV1,
@@ -16,6 +18,7 @@ from shared_contracts.events import (
     ProductDeletedV1,
     ProductUpsertedV1,
     build_event,
+    sequence_for,
 )
 from shared_contracts.events.catalog import SOURCE, Actor, MediaRef, search_document_id
 
@@ -26,7 +29,7 @@ def current_actor() -> Actor | None:
     return Actor(user_id=user.pk, username=user.get_username()) if user else None
 
 
-def _record(data: EventData, aggregate: str, aggregate_id: int, sequence: int | None = None):
+def _record(data: EventData, aggregate: str, aggregate_id: int, sequence: str | None = None, **extensions):
     """Wrap data in an envelope and write it to the outbox of the current transaction."""
     event = build_event(
         data,
@@ -35,8 +38,16 @@ def _record(data: EventData, aggregate: str, aggregate_id: int, sequence: int | 
         correlationid=current_correlation_id(),
         traceparent=current_traceparent(),
         sequence=sequence,
+        **extensions,
     )
     recorder.record(event, aggregate_type=aggregate, aggregate_id=aggregate_id)
+    return event
+
+
+def _record_deleted(data: EventData, aggregate: str, aggregate_id: int, sequence: str | None = None) -> None:
+    """Record a delete event as part of the open deletion (or of a deletion of its own, outside one)."""
+    with scope.deletion(Deletion.Kind.OTHER, f"{aggregate} {aggregate_id}") as opened:
+        opened.add(_record(data, aggregate, aggregate_id, sequence, deletionid=opened.stamp))
 
 
 def media_ref(media: ProductMedia) -> MediaRef:
@@ -54,7 +65,7 @@ def record_media_deleted(media: ProductMedia) -> None:
         size=media.size,
         deleted_by=current_actor(),
     )
-    _record(data, "media", media.pk)
+    _record_deleted(data, "media", media.pk)
 
 
 def record_product_deleted(product: Product, media: list[MediaRef]) -> None:
@@ -70,7 +81,7 @@ def record_product_deleted(product: Product, media: list[MediaRef]) -> None:
         media=media,
         deleted_by=current_actor(),
     )
-    _record(data, "product", product.pk, sequence=version)
+    _record_deleted(data, "product", product.pk, sequence=sequence_for(version))
 
 
 def record_category_deleted(category: Category, product_ids: list[int]) -> None:
@@ -82,7 +93,7 @@ def record_category_deleted(category: Category, product_ids: list[int]) -> None:
         product_ids=product_ids,
         deleted_by=current_actor(),
     )
-    _record(data, "category", category.pk)
+    _record_deleted(data, "category", category.pk)
 
 
 def record_product_upserted(product: Product, created: bool) -> None:
@@ -100,4 +111,4 @@ def record_product_upserted(product: Product, created: bool) -> None:
         created=created,
         changed_by=current_actor(),
     )
-    _record(data, "product", product.pk, sequence=product.version)
+    _record(data, "product", product.pk, sequence=sequence_for(product.version))

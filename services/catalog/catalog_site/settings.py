@@ -32,8 +32,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "ripple_runtime.adminuser",
+    "ripple_runtime.inbox",
     "ripple_runtime.outbox",
     "catalog",
+    "ledger",
 ]
 
 MIDDLEWARE = service_settings.middleware("catalog.request_context.RequestContextMiddleware")
@@ -86,6 +88,15 @@ SPECTACULAR_SETTINGS = service_settings.spectacular(
 
 BROKER_URL = service_settings.broker_url()
 OUTBOX = service_settings.outbox()
+# The catalog's worker folds every service's receipts into the deletion ledger.
+CELERY_BROKER_URL = BROKER_URL
+CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
+EVENT_RETRY = service_settings.event_retry()
+RETENTION = service_settings.retention()  # what the worker prunes, and when (ripple_runtime.retention)
+# Every delete opens a deletion in the ledger and services answer with receipts (0: neither).
+LEDGER_ENABLED = env.bool("LEDGER_ENABLED", default=True)
+# A deletion still pending this long after it was requested is flagged overdue.
+LEDGER_OVERDUE_SECONDS = env.int("LEDGER_OVERDUE_SECONDS", default=300)
 
 LOGGING = service_settings.logging_config()
 

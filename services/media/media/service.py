@@ -6,6 +6,9 @@ from ripple_runtime.messaging.service import EventService
 
 SERVICE = EventService(
     name="media",
-    handlers={"catalog.media.deleted.v1": "media.handlers.delete_media_files"},
+    handlers={
+        "catalog.media.deleted.v1": "media.handlers.delete_media_files",
+        "catalog.product.deleted.v1": "media.handlers.delete_product_files",
+    },
     retry=settings.EVENT_RETRY,
 )

@@ -19,6 +19,7 @@ VAR_DIR = Path(env.str("RIPPLE_VAR_DIR", default=str(REPO_DIR / "var")))
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "ripple_runtime.inbox",
+    "ripple_runtime.outbox",
     "media",
 ]
 
@@ -32,6 +33,8 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
 
 BROKER_URL = service_settings.broker_url()
+# Receipts go out through the service's own outbox, relayed by its worker.
+OUTBOX = service_settings.outbox()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
 EVENT_RETRY = service_settings.event_retry()

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from notifications import receipts
 from notifications.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from ripple_runtime.retry import RetryPolicy
 
@@ -86,13 +87,17 @@ def retry_delay(attempt_number: int, retry_after: float | None) -> int | None:
 
 def close_without_attempt(deliveries: list[Delivery], status: str, reason: str) -> None:
     """End deliveries that will never be tried (their subscriber was switched off)."""
-    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-        status=status,
-        last_error=reason[:ERROR_LENGTH],
-        claimed_by="",
-        claimed_until=None,
-        updated_at=timezone.now(),
-    )
+    pks = [d.pk for d in deliveries]
+    with transaction.atomic():
+        closing = receipts.lock_events(pks)
+        Delivery.objects.filter(pk__in=pks).update(
+            status=status,
+            last_error=reason[:ERROR_LENGTH],
+            claimed_by="",
+            claimed_until=None,
+            updated_at=timezone.now(),
+        )
+        receipts.report_settled(closing)
 
 
 def judge_attempt(delivery: Delivery, result: AttemptResult) -> tuple[str, int | None, str]:
@@ -164,7 +169,14 @@ class AttemptLog:
         if not self._attempts:
             return
         now = timezone.now()
+        closing_pks = [
+            pk
+            for (outcome, *_), pks in self._changes.items()
+            if outcome != DeliveryAttempt.Outcome.RETRYING
+            for pk in pks
+        ]
         with transaction.atomic():
+            closing = receipts.lock_events(closing_pks)
             DeliveryAttempt.objects.bulk_create(self._attempts)
             for (outcome, status_code, error, delay), pks in self._changes.items():
                 Delivery.objects.filter(pk__in=pks).update(
@@ -182,4 +194,5 @@ class AttemptLog:
                 WebhookEndpoint.objects.filter(pk=endpoint_id).update(
                     is_active=False, disabled_reason=reason[:300], updated_at=now
                 )
+            receipts.report_settled(closing)
         self._attempts, self._changes, self._disable, self._successes = [], defaultdict(list), {}, 0

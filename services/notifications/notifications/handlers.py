@@ -17,7 +17,14 @@ from django.conf import settings
 from django.db import transaction
 
 from notifications.models import Delivery, EmailRecipient, WebhookEndpoint
-from shared_contracts.events import CategoryDeletedV1, CloudEvent, ProductDeletedV1
+from shared_contracts.events import (
+    CategoryDeletedV1,
+    CloudEvent,
+    DeletionCompletedV1,
+    DeletionFailedV1,
+    ProductDeletedV1,
+    ReceiptStatus,
+)
 
 log = logging.getLogger(__name__)
 DELIVERY_NAMESPACE = uuid.UUID("5b0f6f0e-2d0a-4c55-9a53-6c1c1f1e7a11")
@@ -59,11 +66,17 @@ def plan_deliveries(events: Iterable[CloudEvent]) -> list[Delivery]:
     return planned
 
 
-def fan_out(events: list[CloudEvent]) -> None:
-    """Record the deliveries of a batch of events and send their tasks once the batch commits."""
+def fan_out(events: list[CloudEvent]) -> dict[uuid.UUID, ReceiptStatus | None]:
+    """Record the deliveries of a batch of events and send their tasks once the batch commits.
+
+    Receipts: an event nobody subscribed to is `not_applicable`; the others are answered when
+    their last delivery closes (notifications.receipts), so None here (the runtime writes none).
+    """
     planned = plan_deliveries(events)
+    told = {delivery.event_id for delivery in planned}
+    outcomes = {event.id: None if event.id in told else ReceiptStatus.NOT_APPLICABLE for event in events}
     if not planned:
-        return
+        return outcomes
     Delivery.objects.bulk_create(planned, ignore_conflicts=True, batch_size=500)
     by_subscriber = defaultdict(list)
     for delivery in planned:
@@ -71,6 +84,7 @@ def fan_out(events: list[CloudEvent]) -> None:
         by_subscriber[delivery.channel, subscriber_id].append(str(delivery.pk))
     batches = [(channel, ids) for (channel, _), ids in by_subscriber.items()]
     transaction.on_commit(lambda: enqueue_batches(batches), robust=True)
+    return outcomes
 
 
 def enqueue_batches(batches: list[tuple[str, list[str]]]) -> None:
@@ -83,11 +97,16 @@ def enqueue_batches(batches: list[tuple[str, list[str]]]) -> None:
             deliver_batch.apply_async(args=[channel, ids[start : start + size]])
 
 
-def notify_product_deleted(events: list[CloudEvent[ProductDeletedV1]]) -> None:
+def notify_product_deleted(events: list[CloudEvent[ProductDeletedV1]]) -> dict:
     """Tell subscribers that products were deleted."""
-    fan_out(events)
+    return fan_out(events)
 
 
-def notify_category_deleted(events: list[CloudEvent[CategoryDeletedV1]]) -> None:
+def notify_category_deleted(events: list[CloudEvent[CategoryDeletedV1]]) -> dict:
     """Tell subscribers that categories were deleted."""
-    fan_out(events)
+    return fan_out(events)
+
+
+def notify_deletion_finished(events: list[CloudEvent[DeletionCompletedV1 | DeletionFailedV1]]) -> dict:
+    """Tell subscribers that a deletion completed or failed (the catalog's ledger says so)."""
+    return fan_out(events)

@@ -9,6 +9,8 @@ SERVICE = EventService(
     handlers={
         "catalog.product.deleted.v1": "notifications.handlers.notify_product_deleted",
         "catalog.category.deleted.v1": "notifications.handlers.notify_category_deleted",
+        "catalog.deletion.completed.v1": "notifications.handlers.notify_deletion_finished",
+        "catalog.deletion.failed.v1": "notifications.handlers.notify_deletion_finished",
     },
     retry=settings.EVENT_RETRY,
 )

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "ripple_runtime.adminuser",
     "ripple_runtime.inbox",
+    "ripple_runtime.outbox",
     "notifications",
 ]
 
@@ -65,6 +66,8 @@ SPECTACULAR_SETTINGS = service_settings.spectacular(
 )
 
 BROKER_URL = service_settings.broker_url()
+# Receipts go out through the service's own outbox, relayed by its worker.
+OUTBOX = service_settings.outbox()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
 EVENT_RETRY = service_settings.event_retry()

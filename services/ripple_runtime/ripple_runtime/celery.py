@@ -19,7 +19,9 @@ from django.utils.module_loading import import_string
 from ripple_runtime import retention
 from ripple_runtime.messaging import consumer, queues, tasks
 from ripple_runtime.messaging.service import EventService
+from ripple_runtime.outbox.worker_step import OutboxRelayStep
 from ripple_runtime.retention_step import PruneOldRows
+from shared_contracts import topology
 
 
 def configure(app: Celery, service: EventService) -> None:
@@ -51,13 +53,19 @@ def configure(app: Celery, service: EventService) -> None:
 
 
 def install(app: Celery, service: EventService) -> None:
-    """Configure the app, register one task per handled type, add the consumer step and the pruning one."""
+    """Configure the app, register its tasks, add the consumer step, the pruning step and the receipts' relay.
+
+    The catalog has a relay process of its own; every other service's worker publishes its
+    receipts from a relay child process it supervises.
+    """
     configure(app, service)
     for event_type in service.handlers:
         tasks.register(app, service, event_type)
     app.steps["consumer"].add(consumer.step_for(service))
     app.task(name=retention.task_name(service.name), ignore_result=True)(retention.prune_old_rows)
     app.steps["worker"].add(PruneOldRows)
+    if topology.publish_exchange(service.name) != topology.EVENTS_EXCHANGE_NAME:
+        app.steps["worker"].add(OutboxRelayStep)
 
 
 def service_app(settings_module: str, service_path: str, include: Sequence[str] = ()) -> Celery:

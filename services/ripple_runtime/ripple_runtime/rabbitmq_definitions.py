@@ -76,43 +76,45 @@ def _permission(user: str, configure: str, write: str, read: str) -> dict[str, s
 
 def _service_names(sub: topology.Subscription) -> str:
     """The queues a consuming service owns."""
-    return "|".join(
-        name.replace(".", r"\.") for name in (sub.queue_name, sub.dead_letter_queue_name, sub.task_queue_name)
-    )
+    return _names(sub.queue_name, sub.dead_letter_queue_name, sub.task_queue_name)
+
+
+def _names(*names: str) -> str:
+    """Exact names as one alternation of escaped regular expressions."""
+    return "|".join(name.replace(".", r"\.") for name in names)
 
 
 def definitions() -> dict[str, Any]:
     """The whole definitions document."""
-    events, dlx, tasks = (e.name.replace(".", r"\.") for e in topology.EXCHANGES)
-    consumer_queues = "|".join(_service_names(sub) for sub in topology.SUBSCRIPTIONS.values())
+    events, receipts, dlx, tasks = (_names(e.name) for e in topology.EXCHANGES)
+    consumer_queues = _names(*(q.name for q in topology.all_queues()))
     queues = [
         q
         for sub in topology.SUBSCRIPTIONS.values()
         for q in (sub.event_queue(), sub.dead_letter_queue(), sub.task_queue())
     ]
     users = {
-        "catalog": [],
         **{name: [] for name in topology.SUBSCRIPTIONS},
         "flower": ["monitoring"],
         ADMIN_USER: ["administrator"],
     }
     permissions = [
-        # The relay declares the exchanges and every consumer queue, and publishes events.
-        _permission(
-            "catalog", f"{events}|{dlx}|{consumer_queues}", f"{events}|{consumer_queues}", f"{events}|{dlx}"
-        ),
         _permission("flower", CELERY_NAMES, CELERY_NAMES, CELERY_NAMES),
         _permission(ADMIN_USER, ".*", ".*", ".*"),
     ]
     for name, sub in topology.SUBSCRIPTIONS.items():
         own = _service_names(sub)
+        # Every service publishes to one exchange only: the catalog its events, the others receipts.
+        publishes = _names(topology.publish_exchange(name))
+        configure = f"{events}|{receipts}|{dlx}|{tasks}|{own}|{CELERY_NAMES}"
+        write = f"{publishes}|{dlx}|{tasks}|{own}|{CELERY_NAMES}"
+        if name == "catalog":
+            # The catalog's relay declares every exchange and every consumer queue, so that
+            # nothing is unroutable before a consumer first starts.
+            configure += f"|{consumer_queues}"
+            write += f"|{consumer_queues}"
         permissions.append(
-            _permission(
-                name,
-                f"{events}|{dlx}|{tasks}|{own}|{CELERY_NAMES}",
-                f"{dlx}|{tasks}|{own}|{CELERY_NAMES}",
-                f"{events}|{dlx}|{tasks}|{own}|{CELERY_NAMES}",
-            )
+            _permission(name, configure, write, f"{events}|{receipts}|{dlx}|{tasks}|{own}|{CELERY_NAMES}")
         )
     return {
         "rabbit_version": "3.10.0",

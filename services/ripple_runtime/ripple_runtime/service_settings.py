@@ -106,6 +106,8 @@ def outbox() -> dict[str, Any]:
         "TAKEOVER_SECONDS": above_zero(
             "OUTBOX_TAKEOVER_SECONDS", env.float("OUTBOX_TAKEOVER_SECONDS", default=3.0)
         ),
+        # A consuming service's worker runs the relay of its receipts (ripple_runtime.outbox.worker_step).
+        "RELAY_IN_WORKER": env.bool("OUTBOX_RELAY_IN_WORKER", default=True),
     }
 
 

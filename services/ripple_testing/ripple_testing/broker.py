@@ -160,3 +160,33 @@ def publish_events(vhost: TestVhost, events, *, raw_bodies: dict[str, str] | Non
     finally:
         publisher.close()
     assert not result.failed, result.failed
+
+
+def publish_message(
+    vhost: TestVhost,
+    routing_key: str,
+    body: bytes,
+    *,
+    content_type: str | None = None,
+    headers: dict | None = None,
+    exchange: str = "catalog.events",
+) -> None:
+    """Publish one message as any AMQP client would (headers, content type as given), confirmed.
+
+    The topology is declared first, as the relay would, so the message reaches its queues even
+    before a worker declared them.
+    """
+    from kombu import Connection
+
+    from ripple_runtime.messaging.queues import declare_topology
+
+    with Connection(vhost.url()) as kombu_conn:
+        declare_topology(kombu_conn.channel())
+    properties = {"delivery_mode": 2}
+    if content_type is not None:
+        properties["content_type"] = content_type
+    with connect(vhost) as conn:
+        channel = conn.channel()
+        channel.confirm_select()
+        message = amqp.Message(body, application_headers=headers or {}, **properties)
+        channel.basic_publish_confirm(message, exchange=exchange, routing_key=routing_key, mandatory=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from ripple_runtime.messaging.service import PermanentFailure
 from search import indexing
 from search.models import SearchDocument
-from shared_contracts.events import CloudEvent, ProductDeletedV1, ProductUpsertedV1
+from shared_contracts.events import CloudEvent, ProductDeletedV1, ProductUpsertedV1, ReceiptStatus
 
 log = logging.getLogger(__name__)
 CATEGORY_NAME_LENGTH = SearchDocument._meta.get_field("category_name").max_length
@@ -37,10 +38,16 @@ def index_upserted(events: list[CloudEvent[ProductUpsertedV1]]) -> None:
     log.debug("upserts: %s", result)
 
 
-def remove_deleted(events: list[CloudEvent[ProductDeletedV1]]) -> None:
-    """Remove deleted products from the index and keep a tombstone with each delete's version."""
+def remove_deleted(events: list[CloudEvent[ProductDeletedV1]]) -> dict[uuid.UUID, ReceiptStatus]:
+    """Remove deleted products from the index and keep a tombstone with each delete's version.
+
+    A product that had no document here (never indexed, or already removed) is `not_applicable`.
+    """
     newest: dict[int, int] = {}
     for event in events:
         newest[event.data.product_id] = max(event.data.version, newest.get(event.data.product_id, 0))
     removed = indexing.remove_documents(newest)
-    log.debug("deletes: %d events, %d documents removed", len(events), removed)
+    log.debug("deletes: %d events, %d documents removed", len(events), len(removed))
+    return {
+        event.id: ReceiptStatus.NOT_APPLICABLE for event in events if event.data.product_id not in removed
+    }

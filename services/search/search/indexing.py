@@ -83,15 +83,21 @@ def upsert_documents(documents: Iterable[SearchDocument]) -> UpsertResult:
     return UpsertResult(written=len(fresh), current=len(live) - len(fresh), tombstoned=len(docs) - len(live))
 
 
-def remove_documents(deleted_versions: dict[int, int]) -> int:
-    """Remove deleted products' documents, raise each tombstone to its highest version; return removals."""
+def remove_documents(deleted_versions: dict[int, int]) -> set[int]:
+    """Remove deleted products' documents, raise each tombstone to its highest version.
+
+    Returns the ids of the products that had a document here.
+    """
     require_transaction()
     ids = list(deleted_versions)
     if not ids:
-        return 0
+        return set()
     backend().lock_products(ids)
     tombstones = versions(Tombstone, ids)
-    removed = SearchDocument.objects.filter(product_id__in=ids).delete()[0]
+    held = SearchDocument.objects.filter(product_id__in=ids)
+    removed = set(held.values_list("product_id", flat=True))
+    if removed:
+        held.delete()
     now = timezone.now()
     raised = [
         Tombstone(product_id=pid, version=version, deleted_at=now)
@@ -113,4 +119,4 @@ def prune_unlisted(listed: set[int], listed_since: datetime) -> int:
         )
         if pid not in listed
     }
-    return remove_documents(unlisted) if unlisted else 0
+    return len(remove_documents(unlisted)) if unlisted else 0

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "ripple_runtime.inbox",
+    "ripple_runtime.outbox",
     "search",
     "django.contrib.staticfiles",  # after search, whose runserver (on port 8001) wins
 ]
@@ -70,6 +71,8 @@ CATALOG_API_TOKEN = env.str("CATALOG_API_TOKEN", default="")
 CATALOG_API_TIMEOUT = env.float("CATALOG_API_TIMEOUT", default=10.0)
 
 BROKER_URL = service_settings.broker_url()
+# Receipts go out through the service's own outbox, relayed by its worker.
+OUTBOX = service_settings.outbox()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
 EVENT_RETRY = service_settings.event_retry()

@@ -1,6 +1,6 @@
 """Catalog events as the catalog would send them."""
 
-from shared_contracts.events import ProductDeletedV1, ProductUpsertedV1, build_event
+from shared_contracts.events import ProductDeletedV1, ProductUpsertedV1, build_event, sequence_for
 from shared_contracts.events.catalog import SOURCE, search_document_id
 
 
@@ -22,7 +22,7 @@ def upserted(product_id: int, version: int = 1, **fields):
             **data,
         ),
         source=SOURCE,
-        sequence=version,
+        sequence=sequence_for(version),
     )
 
 
@@ -37,5 +37,5 @@ def deleted(product_id: int, version: int):
             search_document_id=search_document_id(product_id),
         ),
         source=SOURCE,
-        sequence=version,
+        sequence=sequence_for(version),
     )

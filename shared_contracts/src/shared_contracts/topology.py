@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 EVENTS_EXCHANGE_NAME = "catalog.events"
+# Receipts: every consuming service reports here what it did for each event of a deletion.
+RECEIPTS_EXCHANGE_NAME = "ripple.receipts"
 DEAD_LETTER_EXCHANGE_NAME = "ripple.dead-letter"
 TASKS_EXCHANGE_NAME = "ripple.tasks"
 
@@ -36,11 +38,12 @@ class QueueSpec:
 
 
 EVENTS_EXCHANGE = ExchangeSpec(EVENTS_EXCHANGE_NAME, "topic")
+RECEIPTS_EXCHANGE = ExchangeSpec(RECEIPTS_EXCHANGE_NAME, "topic")
 DEAD_LETTER_EXCHANGE = ExchangeSpec(DEAD_LETTER_EXCHANGE_NAME, "direct")
 # A topic exchange, so that Celery's native delayed delivery (retries with a countdown on quorum
 # queues) routes a retry back to the one task queue it came from.
 TASKS_EXCHANGE = ExchangeSpec(TASKS_EXCHANGE_NAME, "topic")
-EXCHANGES = (EVENTS_EXCHANGE, DEAD_LETTER_EXCHANGE, TASKS_EXCHANGE)
+EXCHANGES = (EVENTS_EXCHANGE, RECEIPTS_EXCHANGE, DEAD_LETTER_EXCHANGE, TASKS_EXCHANGE)
 
 
 def topic_matches(pattern: str, routing_key: str) -> bool:
@@ -58,15 +61,16 @@ def topic_matches(pattern: str, routing_key: str) -> bool:
 
 @dataclass(frozen=True)
 class Subscription:
-    """One consuming service: its event queue, the routing keys bound to it and its dead-letter queue."""
+    """One consuming service: its event queue, the exchange and routing keys bound to it, its dead letters."""
 
     service: str
     binding_keys: tuple[str, ...]
+    exchange: str = EVENTS_EXCHANGE_NAME
 
     @property
     def queue_name(self) -> str:
-        """The service's event queue, e.g. `media.catalog-events`."""
-        return f"{self.service}.{EVENTS_EXCHANGE_NAME.replace('.', '-')}"
+        """The service's event queue, after its exchange: e.g. `catalog.ripple-receipts`."""
+        return f"{self.service}.{self.exchange.replace('.', '-')}"
 
     @property
     def dead_letter_queue_name(self) -> str:
@@ -109,7 +113,7 @@ class Subscription:
             self.queue_name,
             self.queue_arguments(),
             (
-                *((EVENTS_EXCHANGE_NAME, key) for key in self.binding_keys),
+                *((self.exchange, key) for key in self.binding_keys),
                 (DEAD_LETTER_EXCHANGE_NAME, self.queue_name),
             ),
         )
@@ -138,16 +142,47 @@ class Subscription:
 SUBSCRIPTIONS: dict[str, Subscription] = {
     sub.service: sub
     for sub in (
-        Subscription("media", ("catalog.media.deleted",)),
+        Subscription("media", ("catalog.media.deleted", "catalog.product.deleted")),
         Subscription("search", ("catalog.product.*",)),
-        Subscription("notifications", ("catalog.product.deleted", "catalog.category.deleted")),
+        Subscription(
+            "notifications", ("catalog.product.deleted", "catalog.category.deleted", "catalog.deletion.*")
+        ),
+        # The catalog's deletion ledger reads every service's receipts.
+        Subscription("catalog", ("ripple.receipt",), exchange=RECEIPTS_EXCHANGE_NAME),
     )
 }
 
 
-def all_queues() -> list[QueueSpec]:
-    """Every queue the relay declares: each service's event queue and its dead-letter queue."""
+def expected_services(event_type_or_key: str) -> tuple[str, ...]:
+    """The services bound to a catalog event: each of them owes a receipt for it, in name order.
+
+    Takes an event type (`catalog.product.deleted.v1`) or its routing key. A new consumer is
+    expected as soon as its subscription is in SUBSCRIPTIONS.
+    """
+    base, _, version = event_type_or_key.rpartition(".")
+    key = base if version[:1] == "v" and version[1:].isdigit() else event_type_or_key
+    return tuple(
+        sorted(
+            sub.service
+            for sub in SUBSCRIPTIONS.values()
+            if sub.exchange == EVENTS_EXCHANGE_NAME and sub.delivers(key)
+        )
+    )
+
+
+def publish_exchange(service: str) -> str:
+    """Where a service's relay publishes: the catalog its events, every other service its receipts."""
+    return EVENTS_EXCHANGE_NAME if service == "catalog" else RECEIPTS_EXCHANGE_NAME
+
+
+def all_queues(exchange: str | None = None) -> list[QueueSpec]:
+    """Every event queue and its dead-letter queue, or only those of subscriptions to one exchange.
+
+    A relay declares the queues of the exchange it publishes to, so that nothing it sends is
+    unroutable before their consumers first start.
+    """
     queues: list[QueueSpec] = []
     for sub in SUBSCRIPTIONS.values():
-        queues += [sub.event_queue(), sub.dead_letter_queue()]
+        if exchange is None or sub.exchange == exchange:
+            queues += [sub.event_queue(), sub.dead_letter_queue()]
     return queues

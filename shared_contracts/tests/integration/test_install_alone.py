@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 CONTRACTS = Path(__file__).resolve().parents[2]
-UV = shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
+# The Makefile says which uv it uses (on a fresh machine, the copy `make install` bootstrapped).
+UV = os.environ.get("RIPPLE_TEST_UV") or shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
 
 CHECK = """
 import importlib.util, json, sys
@@ -30,6 +31,7 @@ for event_type in EVENT_MODELS:
     event = parse_event(raw)
     assert event.type == event_type
     assert schemas.load_committed(event_type)["title"]
+    assert schemas.load_committed_data(event_type)["$id"] == raw["dataschema"]
     parsed.append(event_type)
 assert topology.SUBSCRIPTIONS["media"].queue_name == "media.catalog-events"
 print("parsed", len(parsed), "golden examples")

@@ -13,8 +13,10 @@ from shared_contracts.events import (
     MediaDeletedV1,
     ProductDeletedV1,
     build_event,
+    data_schema_urn,
     parse_event,
     routing_key_for,
+    sequence_for,
 )
 from shared_contracts.events.catalog import SOURCE
 
@@ -41,9 +43,36 @@ def test_golden_example_parses_and_matches_schema(event_type):
     jsonschema.validate(json.loads(event.to_json()), schemas.load_committed(event_type))
 
 
+@pytest.mark.parametrize("event_type", sorted(EVENT_MODELS))
+def test_committed_data_schema_matches_the_model(event_type):
+    assert schemas.load_committed_data(event_type) == json.loads(schemas.render_data(event_type)), (
+        "data schema drifted from the model: run `make schemas` and commit the result"
+    )
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_MODELS))
+def test_dataschema_names_the_schema_the_golden_data_adheres_to(event_type):
+    raw = golden(event_type)
+    data_schema = schemas.load_committed_data(event_type)
+    assert raw["dataschema"] == data_schema["$id"] == data_schema_urn(event_type)
+    assert data_schema["$id"] != schemas.load_committed(event_type)["$id"]
+    formats = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    jsonschema.validate(raw["data"], data_schema, format_checker=formats)
+    with pytest.raises(jsonschema.ValidationError):  # the data schema is of data, not of the envelope
+        jsonschema.validate(raw, data_schema)
+
+
+def test_the_data_schema_rejects_what_the_data_model_rejects():
+    data = golden("catalog.product.deleted.v1")["data"] | {"version": 0}
+    with pytest.raises(jsonschema.ValidationError, match="minimum"):
+        jsonschema.validate(data, schemas.load_committed_data("catalog.product.deleted.v1"))
+
+
 def test_every_event_type_has_a_golden_example_and_a_schema():
     shipped = {p.name for p in resources.files(examples).iterdir() if p.name.endswith(".json")}
     assert shipped == {f"{t}.json" for t in EVENT_MODELS}
+    data_folder = resources.files(schemas).joinpath(schemas.DATA_FOLDER)
+    assert {p.name for p in data_folder.iterdir() if p.name.endswith(".json")} == shipped
 
 
 def test_unknown_fields_are_ignored_so_additive_changes_do_not_break_consumers():
@@ -69,7 +98,11 @@ def test_schema_rejects_what_the_model_rejects():
         (b"not json", "not JSON"),
         (b"[1, 2]", "not a JSON object"),
         (b'{"type": "catalog.product.exploded.v1"}', "unknown event type"),
-        (json.dumps({"type": "catalog.media.deleted.v1", "source": "x"}).encode(), "data"),
+        (json.dumps({"type": "catalog.media.deleted.v1", "source": "x"}).encode(), "id: Field required"),
+        (
+            json.dumps({"specversion": "1.0", "id": "1", "type": "catalog.media.deleted.v1", "source": "x"}),
+            "data",
+        ),
     ],
 )
 def test_invalid_events_raise_with_a_reason(body, reason):
@@ -85,10 +118,11 @@ def test_absolute_storage_keys_are_refused_at_the_contract():
 
 def test_build_event_fills_envelope_and_routing_key():
     data = ProductDeletedV1(product_id=1, sku="A", name="a", version=2, search_document_id="product:1")
-    event = build_event(data, source=SOURCE, subject="product/1", sequence=2)
+    event = build_event(data, source=SOURCE, subject="product/1", sequence=sequence_for(2))
     assert event.type == "catalog.product.deleted.v1"
     assert event.routing_key == "catalog.product.deleted"
-    assert event.dataschema == "urn:ripple:schema:catalog.product.deleted.v1"
+    assert event.dataschema == "urn:ripple:schema:catalog.product.deleted.v1:data"
+    assert event.sequence == "00000000000000000002"
     assert event.time.tzinfo is not None
     assert parse_event(event.to_json()) == event
 
@@ -97,3 +131,20 @@ def test_build_event_fills_envelope_and_routing_key():
 def test_routing_key_needs_a_versioned_type(bad):
     with pytest.raises(ValueError, match="version"):
         routing_key_for(bad)
+
+
+def test_sequence_is_a_string_whose_order_is_the_version_order():
+    versions = [1, 2, 9, 10, 11, 99, 100, 12345678901234567890 // 10, 10**20 - 1]
+    sequences = [sequence_for(v) for v in versions]
+    assert all(len(s) == 20 and s.isdigit() for s in sequences)
+    assert sorted(sequences) == sequences and sorted(map(str, versions)) != [str(v) for v in versions]
+    with pytest.raises(ValueError, match="outside"):
+        sequence_for(10**20)
+
+
+def test_an_integer_sequence_as_events_carried_it_before_still_parses_as_its_string():
+    raw = golden("catalog.product.deleted.v1") | {"sequence": 4}
+    assert parse_event(raw).sequence == "00000000000000000004"
+    assert json.loads(parse_event(raw).to_json())["sequence"] == "00000000000000000004"
+    with pytest.raises(InvalidEvent, match="sequence"):
+        parse_event(raw | {"sequence": -1})

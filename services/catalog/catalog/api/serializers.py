@@ -165,3 +165,8 @@ class BulkDeleteReportSerializer(serializers.Serializer):
     missing_ids = serializers.ListField(
         child=serializers.IntegerField(), required=False, help_text="Requested `ids` that do not exist."
     )
+    deletion_id = serializers.UUIDField(
+        allow_null=True,
+        help_text="The deletion to follow in the ledger (null on a dry run or when nothing went).",
+    )
+    deletion_url = serializers.URLField(allow_null=True, help_text="`GET` it: is it gone everywhere yet?")

@@ -1,4 +1,7 @@
-"""The catalog API: CRUD for categories and products, media upload and delete, bulk delete."""
+"""The catalog API: CRUD for categories and products, media upload and delete, bulk delete.
+
+Every delete opens one deletion in the ledger; the answer says where to follow it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from catalog.api.filters import MediaFilter, ProductFilter
 from catalog.api.permissions import CanDeleteProducts, CatalogPermissions
@@ -21,19 +25,34 @@ from catalog.api.serializers import (
     ProductSerializer,
 )
 from catalog.models import Category, Product, ProductMedia
-from ripple_runtime.outbox import recorder
+from ledger import scope
+from ledger.models import Deletion
 
 
-class OutboxDeleteMixin:
-    """Deletes run in one transaction whose events are written to the outbox together."""
+def deletion_url(request, opened: scope.OpenDeletion) -> str | None:
+    """Where to follow a deletion, or None when nothing was deleted."""
+    if opened.written is None:
+        return None
+    return reverse("deletion-detail", args=[opened.id], request=request)
 
-    def perform_destroy(self, instance) -> None:
-        """Delete the instance (and its cascade) with all its events, or nothing."""
-        with recorder.batch():
+
+class LedgerDeleteMixin:
+    """A delete runs in one transaction with all its events, as one deletion; `Location` says where it is."""
+
+    def destroy(self, request, *args, **kwargs):
+        """Delete the instance (and its cascade), answer 204 with the deletion's URL in `Location`."""
+        instance = self.get_object()
+        kind = Deletion.Kind.CASCADE if isinstance(instance, Category) else Deletion.Kind.SINGLE
+        with scope.deletion(kind, f"{instance._meta.model_name} {instance.pk}") as opened:
             instance.delete()
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        url = deletion_url(request, opened)
+        if url:
+            response["Location"] = url
+        return response
 
 
-class CategoryViewSet(OutboxDeleteMixin, viewsets.ModelViewSet):
+class CategoryViewSet(LedgerDeleteMixin, viewsets.ModelViewSet):
     """Categories; deleting one deletes its products and their media."""
 
     queryset = Category.objects.annotate(product_count=Count("products")).order_by("name", "id")
@@ -44,7 +63,7 @@ class CategoryViewSet(OutboxDeleteMixin, viewsets.ModelViewSet):
     search_fields = ["name", "slug"]
 
 
-class ProductViewSet(OutboxDeleteMixin, viewsets.ModelViewSet):
+class ProductViewSet(LedgerDeleteMixin, viewsets.ModelViewSet):
     """Products with their media."""
 
     queryset = Product.objects.select_related("category").prefetch_related("media")
@@ -68,7 +87,7 @@ class ProductViewSet(OutboxDeleteMixin, viewsets.ModelViewSet):
         permission_classes=[CanDeleteProducts],
     )
     def bulk_delete(self, request):
-        """Delete products by `ids` or by `filter` (capped); `dry_run` reports what would go."""
+        """Delete products by `ids` or `filter` (capped) as one deletion; `dry_run` says what would go."""
         body = BulkDeleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         cap = settings.BULK_DELETE_MAX_PRODUCTS
@@ -86,7 +105,7 @@ class ProductViewSet(OutboxDeleteMixin, viewsets.ModelViewSet):
             if not filterset.is_valid():
                 raise ValidationError({"filter": filterset.errors})
             queryset = filterset.qs
-        with recorder.batch():
+        with scope.deletion(Deletion.Kind.BULK, "bulk delete") as opened:
             ids = list(queryset.order_by("pk").values_list("pk", flat=True)[: cap + 1])
             if len(ids) > cap:
                 raise ValidationError({"filter": [f"Matches more than {cap} products; narrow it down."]})
@@ -99,12 +118,15 @@ class ProductViewSet(OutboxDeleteMixin, viewsets.ModelViewSet):
             if wanted is not None:
                 report["missing_ids"] = sorted(set(wanted) - set(ids))
             if not report["dry_run"] and ids:
+                opened.summary = f"bulk delete of {len(ids)} products"
                 Product.objects.filter(pk__in=ids).delete()
+        report["deletion_id"] = opened.id if opened.written else None
+        report["deletion_url"] = deletion_url(request, opened)
         return Response(report, status=status.HTTP_200_OK)
 
 
 class MediaViewSet(
-    OutboxDeleteMixin,
+    LedgerDeleteMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.ListModelMixin,

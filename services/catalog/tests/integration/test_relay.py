@@ -42,11 +42,13 @@ def test_api_delete_publishes_one_product_and_two_media_events_valid_against_the
     assert api.delete(f"/api/v1/products/{product_with_media.pk}/").status_code == 204
     wait_until(lambda: pending() == 0, what="the outbox to drain")
 
-    media = take_messages(fresh_vhost, MEDIA_Q, expect=2)
+    media = take_messages(fresh_vhost, MEDIA_Q, expect=3)  # both media and the product (its files)
     search = take_messages(fresh_vhost, SEARCH_Q, expect=2)  # the product's upsert and its delete
     notified = take_messages(fresh_vhost, NOTIFY_Q, expect=1)
 
-    assert len(bodies(media)) == 2 and {b["type"] for b in bodies(media)} == {"catalog.media.deleted.v1"}
+    assert sorted(b["type"] for b in bodies(media)) == ["catalog.media.deleted.v1"] * 2 + [
+        "catalog.product.deleted.v1"
+    ]
     assert len(bodies(search, "catalog.product.deleted.v1")) == 1
     assert len(bodies(notified)) == 1 and bodies(notified)[0]["type"] == "catalog.product.deleted.v1"
     for message in media + search + notified:
@@ -71,8 +73,8 @@ def test_a_rolled_back_delete_publishes_nothing(api, category, fresh_vhost, rela
     wait_until(lambda: pending() == 0, what="the outbox to drain")
 
     seen = bodies(take_messages(fresh_vhost, SEARCH_Q, expect=1))
-    seen += bodies(take_messages(fresh_vhost, MEDIA_Q, expect=1))
-    assert [b["data"]["product_id"] for b in seen] == [marker.pk, marker.pk]
+    seen += bodies(take_messages(fresh_vhost, MEDIA_Q, expect=2))  # its media and the product
+    assert [b["data"]["product_id"] for b in seen] == [marker.pk] * 3
     assert Product.objects.filter(pk=doomed.pk).exists()
 
 
@@ -103,7 +105,7 @@ def test_broker_outage_delays_events_but_loses_none(api, category, fresh_vhost, 
         proxy.close()
 
     deleted = bodies(take_messages(fresh_vhost, SEARCH_Q, expect=5), "catalog.product.deleted.v1")
-    media = bodies(take_messages(fresh_vhost, MEDIA_Q, expect=10))
+    media = bodies(take_messages(fresh_vhost, MEDIA_Q, expect=15), "catalog.media.deleted.v1")
     notified = bodies(take_messages(fresh_vhost, NOTIFY_Q, expect=5))
     expected = sorted(p.pk for p in products)
     assert sorted(b["data"]["product_id"] for b in deleted) == expected  # once each
@@ -149,10 +151,10 @@ def test_two_relays_share_the_outbox_without_publishing_twice(category, fresh_vh
     wait_until(lambda: pending() == 0, timeout=90, what="the relays to drain the outbox")
 
     search = take_messages(fresh_vhost, SEARCH_Q, expect=3000, timeout=60)
-    media = take_messages(fresh_vhost, MEDIA_Q, expect=3000, timeout=60)
-    for messages in (search, media):
+    media = take_messages(fresh_vhost, MEDIA_Q, expect=6000, timeout=60)  # media and product events
+    for messages, count in ((search, 3000), (media, 6000)):
         ids = Counter(m.properties["message_id"] for m in messages)
-        assert len(ids) == 3000 and max(ids.values()) == 1
+        assert len(ids) == count and max(ids.values()) == 1
     assert [relay.stop() for relay in relays] == [0, 0]
     shares = list(RelayHeartbeat.objects.values_list("published_total", flat=True))
     assert sum(shares) == 6000 and min(shares) > 0, f"both relays should have worked: {shares}"

@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from catalog.models import Category, Product, ProductMedia
+from ledger.models import Deletion
 from ripple_runtime.outbox.models import OutboxEvent
 from ripple_testing.django_fixtures import client_for
 from tests.factories import bulk_catalog
@@ -58,12 +59,20 @@ def test_delete_by_ids_writes_one_event_per_product_and_per_media(api, shelf):
     response = api.post(URL, {"ids": [*wanted, 99_999_999]}, format="json")
 
     assert response.status_code == 200, response.content
-    assert response.json() == {
+    body = response.json()
+    deletion = Deletion.objects.get()
+    assert body == {
         "dry_run": False,
         "products": 2,
         "media": 4,
         "product_ids": wanted,
         "missing_ids": [99_999_999],
+        "deletion_id": str(deletion.pk),
+        "deletion_url": f"http://testserver/api/v1/deletions/{deletion.pk}/",
+    }
+    assert (deletion.kind, deletion.summary, deletion.events) == ("bulk", "bulk delete of 2 products", 6)
+    assert {str(e) for e in deletion.event_rows.values_list("event_id", flat=True)} == {
+        str(e) for e in OutboxEvent.objects.values_list("event_id", flat=True)
     }
     assert not Product.objects.filter(pk__in=wanted).exists()
     assert Product.objects.count() == 10 and ProductMedia.objects.count() == 20
@@ -83,8 +92,11 @@ def test_dry_run_by_ids_reports_and_deletes_nothing(api, shelf):
         "media": 4,
         "product_ids": sorted([shelf[1].pk, shelf[5].pk]),
         "missing_ids": [99_999_999],
+        "deletion_id": None,
+        "deletion_url": None,
     }
     assert_nothing_deleted()
+    assert not Deletion.objects.exists()
 
 
 def test_unknown_ids_are_reported_missing_and_nothing_happens(api, shelf):
@@ -122,7 +134,14 @@ def test_delete_by_filter_uses_the_list_filters(api, shelf, filter_, expected):
 
     preview = api.post(URL, {"filter": chosen, "dry_run": True}, format="json")
     assert preview.status_code == 200, preview.content
-    assert preview.json() == {"dry_run": True, "products": len(ids), "media": media, "product_ids": ids}
+    assert preview.json() == {
+        "dry_run": True,
+        "products": len(ids),
+        "media": media,
+        "product_ids": ids,
+        "deletion_id": None,
+        "deletion_url": None,
+    }
     assert OutboxEvent.objects.count() == 0 and Product.objects.count() == 14
 
     response = api.post(URL, {"filter": chosen}, format="json")

@@ -37,11 +37,14 @@ def test_api_delete_of_a_product_with_two_media_writes_three_valid_events(api, p
     assert OutboxEvent.objects.count() == 3
     for body in products + media:
         jsonschema.validate(body, schemas.load_committed(body["type"]))
+        assert body["dataschema"] == f"urn:ripple:schema:{body['type']}:data"
+        jsonschema.validate(body["data"], schemas.load_committed_data(body["type"]))
         assert body["correlationid"] == "req-42"
         assert body["data"]["deleted_by"]["username"] == "admin"
     product = products[0]["data"]
     assert product["sku"] == "MUG-1" and product["search_document_id"] == f"product:{product_with_media.pk}"
-    assert product["version"] == products[0]["sequence"] == product_with_media.version + 1
+    assert product["version"] == product_with_media.version + 1
+    assert products[0]["sequence"] == f"{product['version']:020d}"  # CloudEvents sequence: a string
     assert sorted(k for m in product["media"] for k in m["storage_keys"]) == keys
     assert sorted(k for m in media for k in m["data"]["storage_keys"]) == keys
     row = OutboxEvent.objects.get(event_type="catalog.product.deleted.v1")

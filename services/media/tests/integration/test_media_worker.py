@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from media.models import DeletedFile
 from ripple_runtime.inbox.models import ProcessedEvent
-from ripple_testing.broker import publish_events, queue_depth
+from ripple_testing.broker import publish_events, queue_depth, take_messages
 from ripple_testing.processes import wait_until
 from shared_contracts import topology
 from tests.conftest import stored
@@ -59,7 +59,7 @@ def test_bad_keys_and_bad_events_are_dead_lettered_and_good_ones_keep_flowing(
     listing = dead_letters(capsys)
     assert f"{traversal.id}\tcatalog.media.deleted.v1\tattempts=1\tPermanentFailure" in listing
     assert "points outside" in listing or "not a plain relative path" in listing
-    assert "invalid event: source: Field required" in listing
+    assert "invalid event: specversion: Field required; id: Field required; source: Field required" in listing
     assert (media_root.parent / "canary.txt").read_text() == "must survive"
     assert not DeletedFile.objects.filter(event_id=traversal.id).exists()
 
@@ -128,3 +128,51 @@ def test_the_worker_prunes_old_records_and_inbox_ids_on_its_schedule(start_worke
     assert set(DeletedFile.objects.values_list("pk", flat=True)) == young_files
     assert set(ProcessedEvent.objects.values_list("pk", flat=True)) == young_ids
     assert "media.prune_old_rows" in worker.log()  # a task of its own, as Flower lists it
+
+
+def test_every_event_of_a_deletion_is_answered_with_a_receipt_the_worker_publishes(
+    media_root, fresh_vhost, start_worker, settings
+):
+    import json
+    import uuid
+
+    import jsonschema
+
+    from shared_contracts import schemas
+    from shared_contracts.events import ProductDeletedV1, build_event, parse_event
+    from shared_contracts.events.catalog import SOURCE
+
+    settings.BROKER_URL = fresh_vhost.url()
+    deletion = uuid.uuid4()
+    with_file = media_deleted(stored(media_root, "products/6/a.jpg")).model_copy(
+        update={"deletionid": deletion}
+    )
+    bare = build_event(
+        ProductDeletedV1(product_id=7, sku="B", name="bare", version=2, search_document_id="product:7"),
+        source=SOURCE,
+        deletionid=deletion,
+    )
+    poison = media_deleted("products/../../canary.txt").model_copy(update={"deletionid": deletion})
+    unscoped = media_deleted(stored(media_root, "products/8/b.jpg"))  # no deletion: no receipt
+    start_worker()
+    publish_events(fresh_vhost, [with_file, bare, poison, unscoped])
+    receipts = take_messages(fresh_vhost, topology.SUBSCRIPTIONS["catalog"].queue_name, expect=3, timeout=60)
+    by_event = {}
+    for message in receipts:
+        body = json.loads(message.body)
+        jsonschema.validate(body, schemas.load_committed("ripple.receipt.v1"))
+        event = parse_event(body)
+        assert (event.source, event.data.deletion_id, message.routing_key) == (
+            "/ripple/media",
+            deletion,
+            "ripple.receipt",
+        )
+        assert event.deletionid is None  # nobody owes a receipt for a receipt
+        by_event[event.data.event_id] = event.data
+    assert {key: value.status for key, value in by_event.items()} == {
+        with_file.id: "done",
+        bare.id: "not_applicable",
+        poison.id: "failed",
+    }
+    assert "not a plain relative path" in by_event[poison.id].reason
+    assert DeletedFile.objects.filter(event_id=unscoped.id).exists()

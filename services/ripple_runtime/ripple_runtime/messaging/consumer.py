@@ -2,10 +2,13 @@
 
 `step_for(service)` builds the step of one service: the service is handed to the step when it
 is built (a class attribute of the step Celery instantiates), never looked up on the app.
-It reads plain-JSON CloudEvents, validates them against shared_contracts' models, and hands each small
-batch of one type to that type's task. An event message is acked only after the task message
-carrying it was confirmed by the broker; an invalid event goes to the dead-letter queue with the
-reason; a type the service does not handle is acked and counted.
+It reads CloudEvents in structured or binary content mode (`binding`), validates them against
+shared_contracts' models, and hands each small batch of one type to that type's task. An event
+message is acked only after the task message carrying it was confirmed by the broker. Nothing
+is acked and dropped that could be ours: an unreadable or invalid event goes to the dead-letter
+queue with the reason, and so does another version of a handled type (`unhandled version`,
+to redrive after an upgrade); a dead-lettered event of a deletion gets a `failed` receipt.
+Only a type of a family the service does not handle at all is acked and counted as ignored.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import time
 from collections import Counter, defaultdict
 
 from celery import bootsteps
+from django.db import close_old_connections
 from kombu import Consumer, Producer
 
-from ripple_runtime.messaging import deadletter, queues
+from ripple_runtime.messaging import binding, deadletter, queues, receipts
 from ripple_runtime.messaging.service import EventService
 from shared_contracts.events import InvalidEvent, decode_body, parse_event
 
@@ -61,26 +65,40 @@ class EventConsumerStep(bootsteps.ConsumerStep):
         self._timer = c.timer.call_repeatedly(self.service.flush_interval, self.flush)
 
     def stop(self, c):
-        """Flush what is buffered, then stop."""
+        """Flush what is buffered, say what was done since the last report, then stop."""
         if self._timer is not None:
             self._timer.cancel()
         self.flush()
+        self._log_stats(final=True)
         super().stop(c)
         self._close_publisher()
 
     def on_message(self, message) -> None:
-        """Validate one event message and buffer it, dead-letter it, or ack an unhandled type."""
+        """Read and validate one event message and buffer it, dead-letter it, or ack a foreign type."""
         try:
-            raw = decode_body(message.body)
-            if raw.get("type") not in self.service.handlers:
-                # a type the binding delivers but this service does not handle (maybe one newer
-                # than this code): acked and counted, neither retried nor dead-lettered
-                message.ack()
-                self.counts[f"ignored {raw.get('type')}"] += 1
+            raw = binding.read_event(message.body, message.content_type, message.headers)
+        except InvalidEvent as exc:
+            self._dead_letter(message, None, exc.reason, "invalid")
+            return
+        event_type = raw.get("type")
+        if not isinstance(event_type, str) or not event_type:
+            self._dead_letter(message, raw, "invalid event: no type", "invalid")
+            return
+        if event_type not in self.service.handlers:
+            if self.service.is_other_version(event_type):
+                handled = ", ".join(self.service.handled_versions(event_type))
+                reason = f"unhandled version: {event_type} (this service handles {handled})"
+                self._dead_letter(message, raw, reason, "unhandled version")
                 return
+            # a type of a family this service does not handle, which its bindings deliver (a
+            # wildcard): acked and counted, neither retried nor dead-lettered
+            message.ack()
+            self.counts[f"ignored {event_type}"] += 1
+            return
+        try:
             event = parse_event(raw)
         except InvalidEvent as exc:
-            self._dead_letter_invalid(message, exc.reason)
+            self._dead_letter(message, raw, exc.reason, "invalid")
             return
         with self._lock:
             self.batch.append((message, event))
@@ -113,25 +131,48 @@ class EventConsumerStep(bootsteps.ConsumerStep):
                 self.counts[f"accepted {event.type}"] += 1
             self._log_stats()
 
-    def _dead_letter_invalid(self, message, reason: str) -> None:
-        """Park an event that failed validation in the dead-letter queue, never to be retried."""
+    def _dead_letter(self, message, raw: dict | None, reason: str, kind: str) -> None:
+        """Park an event in the dead-letter queue with its reason, report it failed, then ack it.
+
+        The dead letter keeps the event in structured form. The `failed` receipt of an event of a
+        deletion is written once the broker confirmed the dead letter and before the ack (a crash
+        in between only repeats both); a database error there is logged, never fatal: the dead
+        letter is what matters, and its redrive sends the receipt that settles it.
+        """
+        body = binding.structured_body(message.body, message.content_type, message.headers)
+        if raw is None:  # unreadable, but a binary event's attributes still say which event it was
+            try:
+                raw = decode_body(body)
+            except InvalidEvent:
+                raw = None
+        event_id = message.properties.get("message_id") or str((raw or {}).get("id") or "")
         try:
             deadletter.dead_letter(
                 self._confirming_producer(),
                 self.service.subscription,
-                message.body,
+                body,
                 reason=reason,
                 attempts=1,
-                event_id=message.properties.get("message_id") or "",
+                event_id=event_id,
             )
         except Exception:
-            log.exception("could not dead-letter an invalid event; it will be redelivered")
+            log.exception("could not dead-letter an event (%s); it will be redelivered", kind)
             self._close_publisher()
             message.reject(requeue=True)
             return
+        if raw is not None:
+            self._report_failed(raw, reason)
         message.ack()
-        self.counts["dead-lettered invalid"] += 1
-        log.warning("dead-lettered invalid event %s: %s", message.properties.get("message_id"), reason)
+        self.counts[f"dead-lettered {kind}"] += 1
+        log.warning("dead-lettered %s event %s: %s", kind, event_id, reason)
+
+    def _report_failed(self, raw: dict, reason: str) -> None:
+        """Write the `failed` receipt of a dead-lettered event of a deletion; log a database error."""
+        try:
+            close_old_connections()  # this long-lived thread's connection may have gone stale
+            receipts.record_failed(self.service.name, [(raw, reason, 1)])
+        except Exception:
+            log.exception("could not record the failed receipt of dead-lettered event %s", raw.get("id"))
 
     def _confirming_producer(self) -> Producer:
         """A producer on a separate connection in confirm mode (publishes block until confirmed)."""
@@ -149,10 +190,10 @@ class EventConsumerStep(bootsteps.ConsumerStep):
                 log.debug("error closing the publisher connection", exc_info=True)
         self._publisher = self._producer = None
 
-    def _log_stats(self) -> None:
-        """Say what the consumer did since the last report, once a minute."""
+    def _log_stats(self, final: bool = False) -> None:
+        """Say what the consumer did since the last report, once a minute and when it stops."""
         now = time.monotonic()
-        if now - self._last_stats >= STATS_EVERY and self.counts:
+        if (final or now - self._last_stats >= STATS_EVERY) and self.counts:
             log.info("events: %s", ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items())))
             self.counts.clear()
             self._last_stats = now

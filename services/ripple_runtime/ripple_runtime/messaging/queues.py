@@ -14,9 +14,15 @@ def exchange(spec: ExchangeSpec) -> Exchange:
 
 
 events_exchange = exchange(topology.EVENTS_EXCHANGE)
+receipts_exchange = exchange(topology.RECEIPTS_EXCHANGE)
 dead_letter_exchange = exchange(topology.DEAD_LETTER_EXCHANGE)
 tasks_exchange = exchange(topology.TASKS_EXCHANGE)
-_EXCHANGES = {e.name: e for e in (events_exchange, dead_letter_exchange, tasks_exchange)}
+_EXCHANGES = {e.name: e for e in (events_exchange, receipts_exchange, dead_letter_exchange, tasks_exchange)}
+
+
+def exchange_named(name: str) -> Exchange:
+    """The kombu exchange of one of the topology's exchange names."""
+    return _EXCHANGES[name]
 
 
 def queue(spec: QueueSpec) -> Queue:
@@ -55,7 +61,7 @@ def all_queues() -> list[Queue]:
 
 def declare_topology(channel) -> None:
     """Declare exchanges, queues and bindings on a channel; safe to repeat (declarations are idempotent)."""
-    events_exchange(channel).declare()
-    dead_letter_exchange(channel).declare()
+    for each in (events_exchange, receipts_exchange, dead_letter_exchange):
+        each(channel).declare()
     for q in all_queues():
         q(channel).declare()

@@ -15,13 +15,15 @@ events that are only acked away.
 Handlers are named by dotted path and imported on first use, so the Celery app module can be
 imported before Django has loaded its apps (as `celery -A … worker` does). A handler takes a
 list of validated events of its type (already filtered through the inbox) and runs inside the
-same database transaction that records them as processed. It raises `PermanentFailure` for an
-event that can never succeed (dead-lettered at once); any other exception is retried with
-backoff, then dead-lettered.
+same database transaction that records them as processed. It may return, per event id, the
+receipt status of events that were `not_applicable` here (nothing of them was held); every other
+event's receipt says `done`. It raises `PermanentFailure` for an event that can never succeed
+(dead-lettered at once); any other exception is retried with backoff, then dead-lettered.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -29,9 +31,9 @@ from django.utils.module_loading import import_string
 
 from ripple_runtime.retry import EVENT_RETRY, RetryPolicy
 from shared_contracts import topology
-from shared_contracts.events import EVENT_MODELS, CloudEvent, routing_key_for
+from shared_contracts.events import EVENT_MODELS, CloudEvent, ReceiptStatus, routing_key_for
 
-Handler = Callable[[list[CloudEvent]], None]
+Handler = Callable[[list[CloudEvent]], Mapping[uuid.UUID, ReceiptStatus | None] | None]
 HandlerRef = str | Handler
 
 
@@ -65,6 +67,14 @@ def check_subscription(sub: topology.Subscription, event_types: list[str]) -> No
         )
 
 
+def family_of(event_type: str) -> str:
+    """An event type's family: its routing key, the type without `.vN` (a type without one is its own)."""
+    try:
+        return routing_key_for(event_type)
+    except ValueError:
+        return event_type
+
+
 @dataclass(frozen=True)
 class EventService:
     """A consuming service: its name (as in topology.SUBSCRIPTIONS), handlers and tuning."""
@@ -89,6 +99,18 @@ class EventService:
     def subscription(self) -> topology.Subscription:
         """The service's queues and bindings."""
         return topology.SUBSCRIPTIONS[self.name]
+
+    def handled_versions(self, event_type: str) -> list[str]:
+        """The handled types of an event type's family: same routing key, any `.vN`."""
+        return sorted(t for t in self.handlers if family_of(t) == family_of(event_type))
+
+    def is_other_version(self, event_type: str) -> bool:
+        """Whether an unhandled type is another version of a handled family (e.g. a `.v2` of a `.v1`).
+
+        Such an event is dead-lettered as `unhandled version` (to redrive after an upgrade), never
+        acked away; a type of another family is acked and counted as ignored.
+        """
+        return event_type not in self.handlers and bool(self.handled_versions(event_type))
 
     def handler(self, event_type: str) -> Handler:
         """The handler of an event type, imported on first use if named by dotted path."""

@@ -1,6 +1,8 @@
 """The task behind every handler: inbox filtering, one transaction, retry with backoff, dead-lettering.
 
 The inbox is keyed by service, so services sharing one database never skip each other's events.
+The handler's effect, the inbox rows and the receipts of events that belong to a deletion
+commit together; a dead-lettered event of a deletion gets a `failed` receipt.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ import json
 import logging
 
 from celery import Celery, Task
-from django.db import transaction
+from django.db import DatabaseError
 
-from ripple_runtime.messaging import deadletter
+from ripple_runtime.messaging import deadletter, receipts
 from ripple_runtime.messaging.service import EventService, PermanentFailure
 from shared_contracts.events import CloudEvent, InvalidEvent, parse_event
 
@@ -22,21 +24,23 @@ class EventsDeadLettered(Exception):
     """Some events of the task went to the dead-letter queue; the task ends FAILED in Flower."""
 
 
-def process(service: EventService, event_type: str, events: list[CloudEvent]) -> int:
-    """Run the handler on the events not yet processed, and record them, in one transaction."""
+def process(service: EventService, event_type: str, events: list[CloudEvent], attempt: int = 1) -> int:
+    """Run the handler on the events not yet processed, record them and their receipts, in one transaction."""
     from ripple_runtime.inbox.models import ProcessedEvent  # needs Django's apps ready
+    from ripple_runtime.outbox import recorder
 
-    with transaction.atomic():
+    with recorder.batch():  # one transaction; the receipts' outbox rows are written together
         ids = {event.id for event in events}
         inbox = ProcessedEvent.objects.filter(service=service.name, event_id__in=ids)
         seen = set(inbox.values_list("event_id", flat=True))
         fresh = list({event.id: event for event in events if event.id not in seen}.values())
         if fresh:
-            service.handler(event_type)(fresh)
+            outcomes = service.handler(event_type)(fresh)
             ProcessedEvent.objects.bulk_create(
                 ProcessedEvent(service=service.name, event_id=event.id, event_type=event_type)
                 for event in fresh
             )
+            receipts.record_handled(service.name, fresh, outcomes, attempt)
     return len(fresh)
 
 
@@ -53,12 +57,12 @@ def run(task: Task, service: EventService, event_type: str, raw_events: list) ->
                 PermanentFailure(exc.reason),
             )
     try:
-        processed = process(service, event_type, events)
+        processed = process(service, event_type, events, attempt)
     except Exception:
         processed = 0
         for event in events:  # one bad event must not hold back the others
             try:
-                processed += process(service, event_type, [event])
+                processed += process(service, event_type, [event], attempt)
             except Exception as exc:
                 failed[str(event.id)] = (event, exc)
     permanent = {k: v for k, v in failed.items() if isinstance(v[1], PermanentFailure)}
@@ -82,6 +86,7 @@ def _dead_letter(task: Task, service: EventService, failed: dict, attempt: int) 
     """Publish failed events to the service's dead-letter queue with the reason and attempt count."""
     if not failed:
         return
+    reported = []
     with deadletter.confirming_connection(task.app.conf.broker_url) as conn:
         producer = conn.Producer()
         for event_id, (event, exc) in failed.items():
@@ -93,6 +98,11 @@ def _dead_letter(task: Task, service: EventService, failed: dict, attempt: int) 
                 producer, service.subscription, body, reason=reason, attempts=attempt, event_id=event_id
             )
             log.error("dead-lettered event %s: %s", event_id, reason)
+            reported.append((event, reason, attempt))
+    try:
+        receipts.record_failed(service.name, reported)
+    except DatabaseError:  # the dead letters are what matters; the deletion stays pending (overdue)
+        log.exception("could not record the failed receipts of %d dead-lettered events", len(reported))
 
 
 def register(app: Celery, service: EventService, event_type: str) -> Task:

@@ -21,12 +21,15 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings as django_settings
 from django.db import DatabaseError, close_old_connections
 
-from ripple_runtime import retry
+from ripple_runtime import retry, service_settings
 from ripple_runtime.messaging.publisher import BatchResult, ConfirmingPublisher, OutgoingMessage
+from ripple_runtime.messaging.queues import exchange_named
 from ripple_runtime.outbox import claims, heartbeats
 from ripple_runtime.outbox.wakeup import PollWakeup
+from shared_contracts import topology
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,22 @@ class RelaySettings:
     refusals: retry.RetryPolicy = retry.OUTBOX_REFUSED
     takeover_after: timedelta = timedelta(seconds=3)
     heartbeat_retention: timedelta = timedelta(days=1)
+
+    @classmethod
+    def from_django_settings(cls, batch_size: int | None = None) -> RelaySettings:
+        """The relay settings of this service (settings.OUTBOX, OUTBOX_* variables)."""
+        config = django_settings.OUTBOX
+        return cls(
+            service=django_settings.RIPPLE_SERVICE,
+            batch_size=batch_size or config["BATCH_SIZE"],
+            poll_interval=config["POLL_INTERVAL"],
+            backoff=service_settings.relay_backoff(),
+            retention=timedelta(hours=config["RETENTION_HOURS"]),
+            lease=timedelta(seconds=config["CLAIM_SECONDS"]),
+            refusals=retry.outbox_refusals(config["MAX_ATTEMPTS"]),
+            takeover_after=timedelta(seconds=config["TAKEOVER_SECONDS"]),
+            heartbeat_retention=timedelta(hours=config["HEARTBEAT_RETENTION_HOURS"]),
+        )
 
 
 class OutboxRelay:
@@ -203,3 +222,15 @@ class OutboxRelay:
         silent = heartbeats.prune_silent(self.settings.service, self.settings.heartbeat_retention)
         if pruned or silent:
             log.info("pruned %d published outbox rows and %d silent relays' heartbeats", pruned, silent)
+
+
+def publisher_for(service: str, broker_url: str) -> ConfirmingPublisher:
+    """The confirming publisher of a service's relay, on the one exchange the service publishes to.
+
+    The catalog's relay declares the whole topology (it starts first and holds the rights);
+    a consuming service's relay only publishes its receipts, to an exchange that must exist.
+    """
+    exchange = topology.publish_exchange(service)
+    return ConfirmingPublisher(
+        broker_url, exchange=exchange_named(exchange), declare=exchange == topology.EVENTS_EXCHANGE_NAME
+    )

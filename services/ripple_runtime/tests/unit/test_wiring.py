@@ -6,7 +6,10 @@ from ripple_runtime.celery import install
 from ripple_runtime.messaging.consumer import EventConsumerStep
 from ripple_runtime.messaging.service import EventService
 
-SERVICE = EventService(name="media", handlers={"catalog.media.deleted.v1": "json.dumps"})
+SERVICE = EventService(
+    name="media",
+    handlers={"catalog.media.deleted.v1": "json.dumps", "catalog.product.deleted.v1": "json.dumps"},
+)
 APP = Celery("media", set_as_current=False)
 install(APP, SERVICE)
 

@@ -9,21 +9,35 @@ from pydantic import ValidationError
 
 from shared_contracts.events.catalog import (
     CategoryDeletedV1,
+    DeletionCompletedV1,
+    DeletionFailedV1,
     MediaDeletedV1,
     ProductDeletedV1,
     ProductUpsertedV1,
 )
 from shared_contracts.events.envelope import (
     CONTENT_TYPE,
+    REQUIRED_ATTRIBUTES,
     CloudEvent,
     EventData,
+    data_schema_urn,
+    envelope_schema_urn,
     routing_key_for,
-    schema_urn,
+    sequence_for,
 )
+from shared_contracts.events.receipts import ReceiptStatus, ReceiptV1
 
 EVENT_MODELS: dict[str, type[EventData]] = {
     model.EVENT_TYPE: model
-    for model in (ProductDeletedV1, MediaDeletedV1, CategoryDeletedV1, ProductUpsertedV1)
+    for model in (
+        ProductDeletedV1,
+        MediaDeletedV1,
+        CategoryDeletedV1,
+        ProductUpsertedV1,
+        DeletionCompletedV1,
+        DeletionFailedV1,
+        ReceiptV1,
+    )
 }
 # One envelope class per data model, built once: pydantic holds parametrized generics only
 # weakly, and rebuilding one costs most of a millisecond on every event.
@@ -48,7 +62,7 @@ def build_event(data: EventData, *, source: str, subject: str | None = None, **e
         source=source,
         type=event_type,
         subject=subject,
-        dataschema=schema_urn(event_type),
+        dataschema=data_schema_urn(event_type),
         data=data,
         **extensions,
     )
@@ -73,6 +87,9 @@ def parse_event(raw: bytes | str | dict[str, Any]) -> CloudEvent:
     model = EVENT_MODELS.get(event_type) if isinstance(event_type, str) else None
     if model is None:
         raise InvalidEvent(f"unknown event type {event_type!r}")
+    missing = [name for name in REQUIRED_ATTRIBUTES if name not in raw]
+    if missing:  # the model would fill in `id` and `specversion`: a received event must bring them
+        raise InvalidEvent("invalid event: " + "; ".join(f"{name}: Field required" for name in missing))
     try:
         return ENVELOPES[model].model_validate(raw)
     except ValidationError as exc:
@@ -91,16 +108,23 @@ __all__ = [
     "CONTENT_TYPE",
     "ENVELOPES",
     "EVENT_MODELS",
+    "REQUIRED_ATTRIBUTES",
     "CategoryDeletedV1",
     "CloudEvent",
+    "DeletionCompletedV1",
+    "DeletionFailedV1",
     "EventData",
     "InvalidEvent",
     "MediaDeletedV1",
     "ProductDeletedV1",
     "ProductUpsertedV1",
+    "ReceiptStatus",
+    "ReceiptV1",
     "build_event",
+    "data_schema_urn",
     "decode_body",
+    "envelope_schema_urn",
     "parse_event",
     "routing_key_for",
-    "schema_urn",
+    "sequence_for",
 ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from shared_contracts.events.envelope import EventData
 
@@ -99,6 +100,50 @@ class ProductUpsertedV1(EventData):
     search_document_id: str
     created: bool = False
     changed_by: Actor | None = None
+
+
+class FailedEvent(BaseModel):
+    """One event of a deletion that a service could not handle, and why."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event_id: uuid.UUID
+    event_type: str
+    service: str
+    reason: str
+
+
+class DeletionOutcome(EventData):
+    """How a deletion ended: what was asked, when, and what each service reported."""
+
+    deletion_id: uuid.UUID
+    kind: str = Field(max_length=20, description="single, bulk, cascade, admin or other.")
+    summary: str = Field(max_length=200)
+    requested_at: AwareDatetime
+    requested_by: Actor | None = None
+    events: int = Field(ge=0)
+    receipts: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Per service, how many receipts of each status."
+    )
+
+
+class DeletionCompletedV1(DeletionOutcome):
+    """Every expected service reported `done` or `not_applicable` for every event of the deletion."""
+
+    EVENT_TYPE: ClassVar[str] = "catalog.deletion.completed.v1"
+
+    completed_at: AwareDatetime
+
+
+class DeletionFailedV1(DeletionOutcome):
+    """A service dead-lettered an event of the deletion; a redrive may still complete it."""
+
+    EVENT_TYPE: ClassVar[str] = "catalog.deletion.failed.v1"
+
+    failed_at: AwareDatetime
+    failed_events: list[FailedEvent] = Field(
+        default_factory=list, description="The first ones, with reasons."
+    )
 
 
 def search_document_id(product_id: int) -> str:

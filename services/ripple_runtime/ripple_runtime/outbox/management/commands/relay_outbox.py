@@ -11,10 +11,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ripple_runtime import retry, service_settings
-from ripple_runtime.messaging.publisher import ConfirmingPublisher
 from ripple_runtime.outbox.models import RelayHeartbeat
-from ripple_runtime.outbox.relay import OutboxRelay, RelaySettings
+from ripple_runtime.outbox.relay import OutboxRelay, RelaySettings, publisher_for
 from ripple_runtime.outbox.wakeup import PollWakeup, wakeup_for
 
 
@@ -47,19 +45,8 @@ class Command(BaseCommand):
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        config = settings.OUTBOX
-        relay_settings = RelaySettings(
-            service=settings.RIPPLE_SERVICE,
-            batch_size=options["batch_size"],
-            poll_interval=config["POLL_INTERVAL"],
-            backoff=service_settings.relay_backoff(),
-            retention=timedelta(hours=config["RETENTION_HOURS"]),
-            lease=timedelta(seconds=config["CLAIM_SECONDS"]),
-            refusals=retry.outbox_refusals(config["MAX_ATTEMPTS"]),
-            takeover_after=timedelta(seconds=config["TAKEOVER_SECONDS"]),
-            heartbeat_retention=timedelta(hours=config["HEARTBEAT_RETENTION_HOURS"]),
-        )
-        publisher = ConfirmingPublisher(settings.BROKER_URL)
+        relay_settings = RelaySettings.from_django_settings(options["batch_size"])
+        publisher = publisher_for(settings.RIPPLE_SERVICE, settings.BROKER_URL)
         if options["once"]:
             relay = OutboxRelay(publisher, PollWakeup(stop), stop, relay_settings)
             publisher.connect()

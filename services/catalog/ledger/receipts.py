@@ -1,0 +1,138 @@
+"""Fold receipts into the ledger: the catalog worker's handler of `ripple.receipt.v1`.
+
+Each batch locks the deletions it touches (in id order, so two batches never deadlock), reads
+the receipts already held for its (event, service) pairs, and applies the rules:
+
+- the first receipt of a pair is stored and counted (`settled` or `failed`);
+- a success after a failure (a redrive worked) replaces it; a success is final, so a late or
+  repeated failure never undoes it; a repeated receipt changes nothing;
+- a receipt for an event the deletion did not emit, or from a service not bound to its type,
+  is ignored and logged;
+- `repaired` receipts (an audit removed what no event announced) open an `audit` deletion
+  under their deletion id the first time one arrives, and count as settled.
+
+Then each touched deletion's status follows from its counters (ledger.outcomes.settle).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+
+from django.utils import timezone
+
+from ledger import outcomes
+from ledger.models import Deletion, DeletionEvent, Receipt
+from shared_contracts import topology
+from shared_contracts.events import CloudEvent, ReceiptStatus, ReceiptV1
+
+log = logging.getLogger(__name__)
+
+
+def _open_audits(repaired: list[ReceiptV1]) -> None:
+    """Create the audit deletions that repaired receipts name, if they are new."""
+    first = {}
+    for data in repaired:
+        first.setdefault(data.deletion_id, data)
+    Deletion.objects.bulk_create(
+        [
+            Deletion(
+                id=deletion_id,
+                kind=Deletion.Kind.AUDIT,
+                summary=f"audit by {data.service}",
+                requested_at=data.handled_at,
+                requested_by=data.service,
+                status=Deletion.Status.COMPLETE,
+                completed_at=data.handled_at,
+            )
+            for deletion_id, data in first.items()
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def apply_receipts(events: list[CloudEvent[ReceiptV1]]) -> None:
+    """Store a batch of receipts and update the status of every deletion they touch."""
+    receipts = sorted((event.data for event in events), key=lambda data: data.handled_at)
+    repaired = [data for data in receipts if data.status == ReceiptStatus.REPAIRED]
+    if repaired:
+        _open_audits(repaired)
+    deletion_ids = sorted({data.deletion_id for data in receipts})
+    deletions = {
+        deletion.id: deletion
+        for deletion in Deletion.objects.select_for_update().filter(id__in=deletion_ids).order_by("id")
+    }
+    emitted = dict(
+        DeletionEvent.objects.filter(event_id__in={data.event_id for data in receipts}).values_list(
+            "event_id", "deletion_id"
+        )
+    )
+    held = {
+        (receipt.event_id, receipt.service): receipt
+        for receipt in Receipt.objects.filter(event_id__in={data.event_id for data in receipts})
+    }
+    now = timezone.now()
+    new: dict[tuple[uuid.UUID, str], Receipt] = {}
+    changed: dict[int, Receipt] = {}
+    touched: dict[uuid.UUID, Deletion] = {}
+    ignored = defaultdict(int)
+    for data in receipts:
+        deletion = deletions.get(data.deletion_id)
+        if deletion is None:
+            ignored["unknown deletion"] += 1
+            continue
+        if data.status != ReceiptStatus.REPAIRED:
+            if emitted.get(data.event_id) != deletion.id:
+                ignored["event not of this deletion"] += 1
+                continue
+            if data.service not in topology.expected_services(data.event_type):
+                ignored[f"{data.service} is not bound to {data.event_type}"] += 1
+                continue
+        key = (data.event_id, data.service)
+        current = held.get(key)
+        if current is None:
+            held[key] = new[key] = Receipt(
+                deletion=deletion,
+                event_id=data.event_id,
+                event_type=data.event_type,
+                service=data.service,
+                status=data.status.value,
+                reason=data.reason,
+                item=data.item,
+                attempts=data.attempts,
+                handled_at=data.handled_at,
+                received_at=now,
+            )
+            if data.status.settled:
+                deletion.settled += 1
+            else:
+                deletion.failed += 1
+            if data.status == ReceiptStatus.REPAIRED:
+                deletion.events += 1
+                deletion.expected_total += 1
+                deletion.expected[data.service] = deletion.expected.get(data.service, 0) + 1
+        elif current.status == ReceiptStatus.FAILED:
+            if data.status.settled:
+                deletion.failed -= 1
+                deletion.settled += 1
+            current.status, current.reason, current.attempts = data.status.value, data.reason, data.attempts
+            current.handled_at, current.received_at = data.handled_at, now
+            if current.pk is not None:
+                changed[current.pk] = current
+        else:
+            continue  # a success is final; a repeat changes nothing
+        deletion.last_receipt_at = max(filter(None, (deletion.last_receipt_at, data.handled_at)))
+        touched[deletion.id] = deletion
+    Receipt.objects.bulk_create(new.values(), batch_size=1000)
+    if changed:
+        Receipt.objects.bulk_update(
+            changed.values(), ["status", "reason", "attempts", "handled_at", "received_at"], batch_size=500
+        )
+    for deletion in touched.values():
+        deletion.save(
+            update_fields=["settled", "failed", "events", "expected", "expected_total", "last_receipt_at"]
+        )
+        outcomes.settle(deletion, now)
+    for why, count in ignored.items():
+        log.warning("ignored %d receipts: %s", count, why)
