@@ -11,7 +11,7 @@ class DeletedFile(models.Model):
     product_id = models.BigIntegerField()
     storage_key = models.CharField(max_length=255)
     existed = models.BooleanField()
-    deleted_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(auto_now_add=True, db_index=True)  # pruned by age (media.retention)
 
     class Meta:
         ordering = ["-deleted_at"]

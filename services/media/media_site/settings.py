@@ -44,5 +44,6 @@ OUTBOX = service_settings.outbox()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
 EVENT_RETRY = service_settings.event_retry()
+RETENTION = service_settings.retention()  # what the worker prunes, and when (ripple_runtime.retention)
 
 LOGGING = service_settings.logging_config()

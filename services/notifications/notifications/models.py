@@ -127,6 +127,9 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["-created_at", "id"]
         verbose_name_plural = "deliveries"
+        indexes = [  # finished deliveries are pruned by age (notifications.retention)
+            models.Index(fields=["status", "updated_at"], name="delivery_status_updated_idx")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["event_id", "endpoint"],

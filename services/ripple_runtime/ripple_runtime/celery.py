@@ -4,7 +4,8 @@ Every service's `<service>_site/celery.py` is one call:
 
     app = service_app("media_site.settings", "media.service.SERVICE")
 
-and `celery -A media_site worker` runs the service's consumer step and tasks.
+and `celery -A media_site worker` runs the service's consumer step and tasks, and prunes what the
+service keeps only for a while on its timer (ripple_runtime.retention).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from collections.abc import Sequence
 from celery import Celery
 from django.utils.module_loading import import_string
 
+from ripple_runtime import retention
 from ripple_runtime.messaging import consumer, queues, tasks
 from ripple_runtime.messaging.service import EventService
 from ripple_runtime.outbox.worker_step import OutboxRelayStep
+from ripple_runtime.retention_step import PruneOldRows
 from shared_contracts import topology
 
 
@@ -50,7 +53,7 @@ def configure(app: Celery, service: EventService) -> None:
 
 
 def install(app: Celery, service: EventService) -> None:
-    """Configure the app, register one task per handled type, add the consumer step and the receipts' relay.
+    """Configure the app, register its tasks, add the consumer step, the pruning step and the receipts' relay.
 
     The catalog has a relay process of its own; every other service's worker publishes its
     receipts from a relay child process it supervises.
@@ -59,6 +62,8 @@ def install(app: Celery, service: EventService) -> None:
     for event_type in service.handlers:
         tasks.register(app, service, event_type)
     app.steps["consumer"].add(consumer.step_for(service))
+    app.task(name=retention.task_name(service.name), ignore_result=True)(retention.prune_old_rows)
+    app.steps["worker"].add(PruneOldRows)
     if topology.publish_exchange(service.name) != topology.EVENTS_EXCHANGE_NAME:
         app.steps["worker"].add(OutboxRelayStep)
 

@@ -4,6 +4,8 @@
     DELIVERY_SCHEDULE  a webhook or e-mail: 5, 30, 120, 600, 3600 s (their number is the cap);
                        a receiver's Retry-After wins when it asks for longer, up to the longest step
     RELAY_BACKOFF      the relay without a broker: 0.5 s doubling to at most 30 s, jittered, forever
+    OUTBOX_REFUSED     an outbox row the broker refuses (nack, unroutable): 2 s doubling to at most
+                       300 s, jittered; parked after 10 attempts (outbox_refusals(n) for another cap)
 
 Each can be tuned from the environment (README: configuration); the settings helpers read it.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -58,3 +60,12 @@ class RetryPolicy:
 EVENT_RETRY = RetryPolicy(max_retries=5, base_delay=2.0, max_delay=300.0)
 DELIVERY_SCHEDULE: tuple[int, ...] = (5, 30, 120, 600, 3600)
 RELAY_BACKOFF = RetryPolicy(max_retries=None, base_delay=0.5, max_delay=30.0, jitter=0.2)
+OUTBOX_MAX_ATTEMPTS = 10
+OUTBOX_REFUSED = RetryPolicy(max_retries=OUTBOX_MAX_ATTEMPTS - 1, base_delay=2.0, max_delay=300.0)
+
+
+def outbox_refusals(max_attempts: int) -> RetryPolicy:
+    """OUTBOX_REFUSED with another cap: a row refused `max_attempts` times is parked, not retried."""
+    if max_attempts < 1:
+        raise ValueError(f"an outbox row needs at least one attempt, not {max_attempts}")
+    return replace(OUTBOX_REFUSED, max_retries=max_attempts - 1)

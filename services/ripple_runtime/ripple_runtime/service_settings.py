@@ -97,8 +97,15 @@ def outbox() -> dict[str, Any]:
         "BATCH_SIZE": env.int("OUTBOX_BATCH_SIZE", default=2000),
         "POLL_INTERVAL": env.float("OUTBOX_POLL_INTERVAL", default=1.0),
         "RETENTION_HOURS": env.int("OUTBOX_RETENTION_HOURS", default=7 * 24),
+        "HEARTBEAT_RETENTION_HOURS": env.int("OUTBOX_HEARTBEAT_RETENTION_HOURS", default=24),
         "CLAIM_SECONDS": env.int("OUTBOX_CLAIM_SECONDS", default=60),
         "BACKLOG_WARNING_SECONDS": env.int("OUTBOX_BACKLOG_WARNING_SECONDS", default=60),
+        "MAX_ATTEMPTS": above_zero(
+            "OUTBOX_MAX_ATTEMPTS", env.int("OUTBOX_MAX_ATTEMPTS", default=retry.OUTBOX_MAX_ATTEMPTS)
+        ),
+        "TAKEOVER_SECONDS": above_zero(
+            "OUTBOX_TAKEOVER_SECONDS", env.float("OUTBOX_TAKEOVER_SECONDS", default=3.0)
+        ),
         # A consuming service's worker runs the relay of its receipts (ripple_runtime.outbox.worker_step).
         "RELAY_IN_WORKER": env.bool("OUTBOX_RELAY_IN_WORKER", default=True),
     }
@@ -111,6 +118,45 @@ def audit() -> dict[str, Any]:
         # What changed less than this before the audit began is left alone (uploads in flight, clocks).
         "GRACE_SECONDS": env.float("AUDIT_GRACE_SECONDS", default=300.0),
     }
+
+
+INBOX_MIN_DAYS = 7
+
+
+def retention() -> dict[str, Any]:
+    """How long a service keeps what it keeps, and how its worker prunes the rest (RETENTION_* variables).
+
+    The inbox must outlive every way a copy of an event can still arrive, the slowest being a
+    dead letter redriven by hand: a shorter inbox would let that copy take effect twice. Hence
+    30 days by default, and never under a week (README: retention).
+    """
+    config = {
+        "PRUNE_EVERY_SECONDS": env.float("RETENTION_PRUNE_EVERY_SECONDS", default=3600.0),
+        "BATCH_SIZE": above_zero("RETENTION_BATCH_SIZE", env.int("RETENTION_BATCH_SIZE", default=5000)),
+        "ROUND_LIMIT": above_zero("RETENTION_ROUND_LIMIT", env.int("RETENTION_ROUND_LIMIT", default=100_000)),
+        "INBOX_DAYS": env.int("RETENTION_INBOX_DAYS", default=30),
+        "DELIVERY_DAYS": above_zero(
+            "RETENTION_DELIVERY_DAYS", env.int("RETENTION_DELIVERY_DAYS", default=30)
+        ),
+        "DELETED_FILE_DAYS": above_zero(
+            "RETENTION_DELETED_FILE_DAYS", env.int("RETENTION_DELETED_FILE_DAYS", default=90)
+        ),
+    }
+    if config["INBOX_DAYS"] < INBOX_MIN_DAYS:
+        raise ImproperlyConfigured(
+            f"RETENTION_INBOX_DAYS must be at least {INBOX_MIN_DAYS}, not {config['INBOX_DAYS']}: the inbox "
+            "must remember an event for longer than a dead letter may wait to be redriven"
+        )
+    if config["PRUNE_EVERY_SECONDS"] < 0:
+        raise ImproperlyConfigured("RETENTION_PRUNE_EVERY_SECONDS must be 0 (never) or more")
+    return config
+
+
+def above_zero(name: str, value: int | float) -> int | float:
+    """The value of the variable `name`, refused with a clear error unless it is above zero."""
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be above zero, not {value}")
+    return value
 
 
 def middleware(*after_whitenoise: str) -> list[str]:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 
 import jsonschema
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 
 from catalog.models import Product
 from ripple_runtime.outbox import recorder
 from ripple_runtime.outbox.models import OutboxEvent, RelayHeartbeat
-from ripple_testing.broker import queue_depth, take_messages
+from ripple_testing.broker import connect, queue_depth, take_messages
 from ripple_testing.processes import wait_until
 from ripple_testing.proxy import TcpProxy
 from shared_contracts import schemas, topology
@@ -177,3 +179,65 @@ def test_the_relay_declares_every_consumer_queue_before_publishing(fresh_vhost, 
         assert queue_depth(fresh_vhost, sub.queue_name) == 0
         assert queue_depth(fresh_vhost, sub.dead_letter_queue_name) == 0
     assert RelayHeartbeat.objects.get().broker_connected
+
+
+def test_events_the_broker_refuses_back_off_then_park_and_go_out_once_re_sent(
+    api, client, category, fresh_vhost, relay_factory
+):
+    relay_factory(OUTBOX_MAX_ATTEMPTS="2")
+    wait_until(connected_relays, what="the relay to connect and declare the queues")
+    media_keys = topology.SUBSCRIPTIONS["media"].binding_keys
+    rebind(fresh_vhost, media_keys, bound=False)  # media events are unroutable: the broker returns them
+    [product] = bulk_catalog(category, products=1, media_per_product=2)
+    assert api.delete(f"/api/v1/products/{product.pk}/").status_code == 204
+
+    media = OutboxEvent.objects.filter(event_type="catalog.media.deleted.v1")
+    wait_until(lambda: media.filter(parked_at__isnull=False).count() == 2, what="both media events to park")
+    assert {row.attempts for row in media} == {2}
+    assert all(row.last_error.startswith("unroutable via 'catalog.events'") for row in media)
+    assert not OutboxEvent.objects.filter(published_at__isnull=True, parked_at__isnull=True).exists()
+    outbox = client.get("/readyz").json()["outbox"]
+    assert outbox["parked"] == 2 and outbox["ok"] is False
+    assert outbox["last_parked"]["last_error"].startswith("unroutable")
+
+    rebind(fresh_vhost, media_keys, bound=True)
+    call_command("outbox", "resend", "--all", stdout=io.StringIO())
+    wait_until(lambda: pending() == 0, what="the re-sent events to go out")
+    delivered = bodies(take_messages(fresh_vhost, MEDIA_Q, expect=2))
+    assert {b["id"] for b in delivered} == {str(row.event_id) for row in media}
+    assert {row.attempts for row in media.all()} == {1}  # counted from zero again
+
+
+def rebind(vhost, keys, *, bound: bool) -> None:
+    """Bind the media queue to the events exchange with `keys`, or unbind it."""
+    with connect(vhost) as conn:
+        channel = conn.channel()
+        for key in keys:
+            if bound:
+                channel.queue_bind(MEDIA_Q, topology.EVENTS_EXCHANGE_NAME, key)
+            else:
+                channel.queue_unbind(MEDIA_Q, topology.EVENTS_EXCHANGE_NAME, key)
+
+
+def test_a_relay_restarted_after_sigkill_takes_over_the_dead_ones_claims_at_once(
+    category, fresh_vhost, relay_factory
+):
+    bulk_catalog(category, products=5000, media_per_product=1)
+    with recorder.batch():
+        Product.objects.all().delete()
+    # A ten-minute lease: only the take-over, not the lease running out, can free the claims in time.
+    first = relay_factory(OUTBOX_BATCH_SIZE="200", OUTBOX_CLAIM_SECONDS="600")
+    wait_until(lambda: OutboxEvent.objects.filter(published_at__isnull=False).exists(), what="publishing")
+    dead = RelayHeartbeat.objects.get().relay_id
+    first.kill()
+    claimed = OutboxEvent.objects.filter(claimed_by=dead, published_at__isnull=True)
+    assert claimed.exists(), "the relay must die holding claims, or this test proves nothing"
+
+    second = relay_factory(OUTBOX_BATCH_SIZE="200", OUTBOX_CLAIM_SECONDS="600")
+    wait_until(lambda: pending() == 0, timeout=60, what="the new relay to publish everything")
+    assert not claimed.exists()
+    # Same machine, same pid namespace: the new relay saw the old pid gone, and did not wait.
+    assert f"relay {dead} is dead (gone: its pid no longer runs" in second.log()
+    assert RelayHeartbeat.objects.get(relay_id=dead).released_at is not None  # handled once
+    search = take_messages(fresh_vhost, SEARCH_Q, expect=5000, timeout=60)
+    assert len({m.properties["message_id"] for m in search}) == 5000

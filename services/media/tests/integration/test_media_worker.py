@@ -11,7 +11,7 @@ from ripple_testing.broker import publish_events, queue_depth, take_messages
 from ripple_testing.processes import wait_until
 from shared_contracts import topology
 from tests.conftest import stored
-from tests.factories import media_deleted
+from tests.factories import deleted_files, media_deleted, processed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SUB = topology.SUBSCRIPTIONS["media"]
@@ -110,6 +110,24 @@ def test_sigkill_of_the_worker_mid_stream_loses_nothing_and_duplicates_nothing(
     wait_until(lambda: ProcessedEvent.objects.count() == 3000, timeout=120, what="all events after restart")
     assert DeletedFile.objects.count() == 3000
     assert not any((media_root / "products").rglob("*.jpg"))
+
+
+def test_the_worker_prunes_old_records_and_inbox_ids_on_its_schedule(start_worker):
+    old_files, young_files = deleted_files(3, days_ago=91), deleted_files(2, days_ago=1)
+    old_ids, young_ids = processed(2, days_ago=31), processed(1, days_ago=1)
+    worker = start_worker(RETENTION_PRUNE_EVERY_SECONDS="1")
+
+    wait_until(
+        lambda: (
+            not DeletedFile.objects.filter(pk__in=old_files).exists()
+            and not ProcessedEvent.objects.filter(pk__in=old_ids).exists()
+        ),
+        timeout=60,
+        what="the worker's pruning round",
+    )
+    assert set(DeletedFile.objects.values_list("pk", flat=True)) == young_files
+    assert set(ProcessedEvent.objects.values_list("pk", flat=True)) == young_ids
+    assert "media.prune_old_rows" in worker.log()  # a task of its own, as Flower lists it
 
 
 def test_every_event_of_a_deletion_is_answered_with_a_receipt_the_worker_publishes(

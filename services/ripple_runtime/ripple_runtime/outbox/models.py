@@ -9,7 +9,11 @@ from django.db.models import Q
 
 
 class OutboxEvent(models.Model):
-    """One event waiting to be published (published_at is null) or already confirmed by the broker."""
+    """One event waiting to be published (published_at is null) or already confirmed by the broker.
+
+    A row the broker refuses waits `next_attempt_at` (exponential backoff) before its next claim;
+    after OUTBOX_MAX_ATTEMPTS refusals it is parked (`parked_at`) until an operator re-sends it.
+    """
 
     id = models.BigAutoField(primary_key=True)
     service = models.CharField(max_length=50, help_text="The service whose relay publishes it.")
@@ -26,16 +30,28 @@ class OutboxEvent(models.Model):
         max_length=200, blank=True, default="", db_default="", help_text="The relay publishing it now."
     )
     claimed_until = models.DateTimeField(null=True, blank=True, help_text="Another relay may take it after.")
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Publish attempts, refused ones included.")
+    last_error = models.TextField(blank=True, help_text="Why the broker last refused it.")
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="Refused: not claimed again before this time (backoff)."
+    )
+    parked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Refused OUTBOX_MAX_ATTEMPTS times: never claimed until re-sent."
+    )
 
     class Meta:
         ordering = ["id"]
         indexes = [
+            # What a relay claims from: unpublished and not parked (parked rows leave the index).
             models.Index(
                 fields=["service", "id"],
-                condition=Q(published_at__isnull=True),
-                name="outbox_service_pending_idx",
+                condition=Q(published_at__isnull=True, parked_at__isnull=True),
+                name="outbox_service_claimable_idx",
+            ),
+            models.Index(
+                fields=["service", "parked_at"],
+                condition=Q(parked_at__isnull=False),
+                name="outbox_service_parked_idx",
             ),
             models.Index(fields=["published_at"], name="outbox_published_at_idx"),
         ]
@@ -54,6 +70,17 @@ class RelayHeartbeat(models.Model):
     broker_connected = models.BooleanField(default=False)
     last_error = models.TextField(blank=True)
     published_total = models.BigIntegerField(default=0)
+    pid_namespace = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="Kernel boot and pid namespace of its pid: where that pid names this process.",
+    )
+    released_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its claims were given back: by itself as it stopped, or by a relay finding it dead.",
+    )
 
     def __str__(self) -> str:
         """The relay's id."""

@@ -2,7 +2,11 @@
 
 Rows are claimed with a lease (ripple_runtime.outbox.claims: `SELECT … FOR UPDATE SKIP LOCKED` in a short
 transaction), so several relays share one outbox without publishing a row twice in the normal
-case, and a relay killed mid-batch leaves its rows to the next one once the lease expires.
+case. A relay killed mid-batch leaves its rows to the next one: a live relay takes them over
+once it sees the dead one's pid gone, or its heartbeat a few seconds old, and a relay restarted
+under the same id frees them as it starts (ripple_runtime.outbox.heartbeats); else they wait
+for the lease.
+Rows the broker refuses back off and are parked after OUTBOX_MAX_ATTEMPTS (claims.mark_failed).
 A relay publishes the rows of its own service only, so services may share one database.
 """
 
@@ -19,20 +23,19 @@ from datetime import timedelta
 
 from django.conf import settings as django_settings
 from django.db import DatabaseError, close_old_connections
-from django.utils import timezone
 
 from ripple_runtime import retry, service_settings
 from ripple_runtime.messaging.publisher import BatchResult, ConfirmingPublisher, OutgoingMessage
 from ripple_runtime.messaging.queues import exchange_named
-from ripple_runtime.outbox import claims
-from ripple_runtime.outbox.models import RelayHeartbeat
+from ripple_runtime.outbox import claims, heartbeats
 from ripple_runtime.outbox.wakeup import PollWakeup
 from shared_contracts import topology
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_EVERY = 5.0
 PRUNE_EVERY = 600.0
+TAKEOVER_CHECK_EVERY = 1.0
+AMQP_HEARTBEAT_CHECK_EVERY = 5.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class RelaySettings:
     backoff: retry.RetryPolicy = retry.RELAY_BACKOFF
     retention: timedelta = timedelta(days=7)
     lease: timedelta = timedelta(seconds=60)
+    refusals: retry.RetryPolicy = retry.OUTBOX_REFUSED
+    takeover_after: timedelta = timedelta(seconds=3)
+    heartbeat_retention: timedelta = timedelta(days=1)
 
     @classmethod
     def from_django_settings(cls, batch_size: int | None = None) -> RelaySettings:
@@ -57,6 +63,9 @@ class RelaySettings:
             backoff=service_settings.relay_backoff(),
             retention=timedelta(hours=config["RETENTION_HOURS"]),
             lease=timedelta(seconds=config["CLAIM_SECONDS"]),
+            refusals=retry.outbox_refusals(config["MAX_ATTEMPTS"]),
+            takeover_after=timedelta(seconds=config["TAKEOVER_SECONDS"]),
+            heartbeat_retention=timedelta(hours=config["HEARTBEAT_RETENTION_HOURS"]),
         )
 
 
@@ -77,9 +86,12 @@ class OutboxRelay:
         self.settings = settings
         self.relay_id = f"{socket.gethostname()}:{os.getpid()}"
         self.published_total = 0
-        self._last_heartbeat = 0.0
         self._last_prune = 0.0
-        self._broker_error = ""
+        self._last_takeover_check = 0.0
+        self.heartbeat = heartbeats.Heartbeat(
+            self.relay_id, settings.service, lambda: (self._broker_error, self.published_total)
+        )
+        self._broker_error = "not connected yet"
         self._in_flight: tuple[list[claims.ClaimedRow], BatchResult] | None = None
 
     def relay_batch(self) -> int:
@@ -115,7 +127,13 @@ class OutboxRelay:
         claims.mark_published([pk_by_event[event_id] for event_id in batch.confirmed])
         for event_id, reason in batch.failed.items():
             log.error("event %s was not published: %s", event_id, reason)
-        claims.mark_failed({pk_by_event[event_id]: reason for event_id, reason in batch.failed.items()})
+        refused = {pk_by_event[event_id]: reason for event_id, reason in batch.failed.items()}
+        if refused:
+            parked = claims.mark_failed(refused, self.settings.refusals)
+            if parked:
+                log.error(
+                    "parked %d outbox rows after their last attempt: re-send them once fixed", len(parked)
+                )
         self.published_total += len(batch.confirmed)
 
     def drain(self) -> int:
@@ -127,23 +145,41 @@ class OutboxRelay:
         return total
 
     def run(self) -> None:
-        """Relay until the stop flag is set, reconnecting with the relay's capped, jittered backoff."""
-        failures = 0
+        """Relay until the stop flag is set, reconnecting with the relay's capped, jittered backoff.
+
+        A thread of its own writes the heartbeat meanwhile, so waiting on the broker never makes
+        this relay look silent to the others (ripple_runtime.outbox.heartbeats).
+        """
         log.info("relay %s of %s starting", self.relay_id, self.settings.service)
+        self._release_claims()  # a predecessor under this same id is dead: its claims are free now
+        with self.heartbeat.beating():
+            self._relay_until_stopped()
+        with contextlib.suppress(*self.publisher.recoverable_errors):
+            self.flush()  # the batch in flight, if the broker still answers
+        self.publisher.close()
+        self.wakeup.close()
+        self._release_claims()
+        self.heartbeat.write(released=True)
+        log.info("relay %s stopped after publishing %d events", self.relay_id, self.published_total)
+
+    def _relay_until_stopped(self) -> None:
+        """The body of `run()`: relay batches, reconnect and back off, until the stop flag is set."""
+        failures = 0
         while not self.stop.is_set():
             try:
                 if not self.publisher.connected:
                     self.publisher.connect()
                     log.info("connected to the broker; publishing")
                     self._broker_error, failures = "", 0
-                    self._heartbeat(force=True)
+                    self.heartbeat.write()
+                self._take_over_dead_relays()
                 count = self.relay_batch()
                 if count < self.settings.batch_size:
                     self.flush()
                     self.publisher.heartbeat_check()
-                    self._housekeeping()
+                    self._prune()
                     # Wake at least every few seconds to read and send AMQP heartbeats.
-                    self.wakeup.wait(min(self.settings.poll_interval, HEARTBEAT_EVERY))
+                    self.wakeup.wait(min(self.settings.poll_interval, AMQP_HEARTBEAT_CHECK_EVERY))
             except self.publisher.recoverable_errors as exc:
                 self._in_flight = None
                 self.publisher.close()
@@ -152,7 +188,7 @@ class OutboxRelay:
                 failures += 1
                 delay = self.settings.backoff.delay(failures)
                 log.warning("%s; retrying in %.1fs", self._broker_error, delay)
-                self._heartbeat(force=True)
+                self.heartbeat.write()
                 self.stop.wait(delay)
             except DatabaseError as exc:
                 failures += 1
@@ -160,13 +196,6 @@ class OutboxRelay:
                 log.warning("database error (%s); retrying in %.1fs", exc, delay)
                 close_old_connections()
                 self.stop.wait(delay)
-        with contextlib.suppress(*self.publisher.recoverable_errors):
-            self.flush()  # the batch in flight, if the broker still answers
-        self.publisher.close()
-        self.wakeup.close()
-        self._release_claims()
-        self._heartbeat(force=True)
-        log.info("relay %s stopped after publishing %d events", self.relay_id, self.published_total)
 
     def _release_claims(self) -> None:
         """Free the rows this relay claimed but could not get confirmed."""
@@ -175,35 +204,24 @@ class OutboxRelay:
         except DatabaseError:
             log.warning("could not release claims; they expire after the lease", exc_info=True)
 
-    def _housekeeping(self) -> None:
-        """Write the heartbeat and prune old rows, each on its own schedule."""
-        self._heartbeat()
+    def _take_over_dead_relays(self) -> None:
+        """Once a second: free the claims of this service's dead relays (ripple_runtime.outbox.heartbeats)."""
         now = time.monotonic()
-        if now - self._last_prune >= PRUNE_EVERY:
-            self._last_prune = now
-            pruned = claims.prune_published(self.settings.service, self.settings.retention)
-            if pruned:
-                log.info("pruned %d published outbox rows", pruned)
-
-    def _heartbeat(self, force: bool = False) -> None:
-        """Tell /readyz this relay is alive and whether it reaches the broker."""
-        now = time.monotonic()
-        if not force and now - self._last_heartbeat < HEARTBEAT_EVERY:
+        if now - self._last_takeover_check < TAKEOVER_CHECK_EVERY:
             return
-        self._last_heartbeat = now
-        try:
-            RelayHeartbeat.objects.update_or_create(
-                relay_id=self.relay_id,
-                defaults={
-                    "service": self.settings.service,
-                    "updated_at": timezone.now(),
-                    "broker_connected": not self._broker_error,
-                    "last_error": self._broker_error,
-                    "published_total": self.published_total,
-                },
-            )
-        except DatabaseError:
-            log.warning("could not write the relay heartbeat", exc_info=True)
+        self._last_takeover_check = now
+        heartbeats.take_over_dead(self.settings.service, self.settings.takeover_after, self.settings.lease)
+
+    def _prune(self) -> None:
+        """Every PRUNE_EVERY seconds: delete old published rows and long-silent relays' heartbeats."""
+        now = time.monotonic()
+        if now - self._last_prune < PRUNE_EVERY:
+            return
+        self._last_prune = now
+        pruned = claims.prune_published(self.settings.service, self.settings.retention)
+        silent = heartbeats.prune_silent(self.settings.service, self.settings.heartbeat_retention)
+        if pruned or silent:
+            log.info("pruned %d published outbox rows and %d silent relays' heartbeats", pruned, silent)
 
 
 def publisher_for(service: str, broker_url: str) -> ConfirmingPublisher:
