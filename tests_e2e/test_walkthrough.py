@@ -51,7 +51,9 @@ def test_a_delete_ripples_to_media_search_webhooks_email_and_flower(system, rece
 
     assert wait_until(lambda: services_seen() >= {"media", "search", "notifications"}, what="Flower's tasks")
     user, password = system.secrets["FLOWER_BASIC_AUTH"].split(":", 1)
-    assert requests.get(system.url("flower", "/api/tasks"), timeout=5).status_code == 401  # never open
+    for path in ("/api/tasks", "/metrics", "/"):  # never open; upstream Flower leaves /metrics open
+        assert requests.get(system.url("flower", path), timeout=5).status_code == 401, path
+    assert requests.get(system.url("flower", "/healthcheck"), timeout=5).status_code == 200
     metrics = requests.get(system.url("flower", "/metrics"), auth=(user, password), timeout=5)
     assert 'flower_events_total{task="media.catalog.media.deleted.v1"' in metrics.text
 

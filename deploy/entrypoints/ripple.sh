@@ -65,7 +65,8 @@ if [ "$service" = flower ]; then
   # One Flower for every worker: it follows the task events of the whole vhost. Never without auth.
   : "${FLOWER_BASIC_AUTH:?FLOWER_BASIC_AUTH=user:password is required}"
   export FLOWER_BASIC_AUTH
-  exec celery --broker="${BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//}" flower \
+  # ripple_runtime.flower is `celery … flower` with /metrics behind the same basic auth.
+  exec python -m ripple_runtime.flower --broker="${BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//}" flower \
     --address="$HOST" --port="${FLOWER_PORT:-5555}"
 fi
 

@@ -268,7 +268,11 @@ def test_a_worker_restart_in_a_stream_of_deletes_loses_nothing(stack):
 
 def test_flower_lists_tasks_of_all_four_services_behind_basic_auth(stack):
     user, password = LOCAL_ONLY["FLOWER_BASIC_AUTH"].split(":", 1)
-    assert requests.get(stack.url("flower", 5555, "/api/tasks"), timeout=10).status_code == 401
+    for path in ("/api/tasks", "/metrics", "/"):  # nothing but the healthcheck without credentials
+        assert requests.get(stack.url("flower", 5555, path), timeout=10).status_code == 401, path
+    assert requests.get(stack.url("flower", 5555, "/healthcheck"), timeout=10).status_code == 200
+    scraped = requests.get(stack.url("flower", 5555, "/metrics"), auth=(user, password), timeout=10)
+    assert scraped.status_code == 200 and "# TYPE" in scraped.text
 
     def services_seen() -> set[str]:
         tasks = requests.get(
