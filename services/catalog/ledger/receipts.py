@@ -1,6 +1,7 @@
 """Fold receipts into the ledger: the catalog worker's handler of `ripple.receipt.v1`.
 
-Each batch locks the deletions it touches (in id order, so two batches never deadlock), reads
+A receipt message carries one service's receipts for events of one deletion. Each batch locks
+the deletions it touches (in id order, so two batches never deadlock), reads
 the receipts already held for its (event, service) pairs, and applies the rules:
 
 - the first receipt of a pair is stored and counted (`settled` or `failed`);
@@ -19,6 +20,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -30,7 +33,42 @@ from shared_contracts.events import CloudEvent, ReceiptStatus, ReceiptV1
 log = logging.getLogger(__name__)
 
 
-def _open_audits(repaired: list[ReceiptV1]) -> None:
+@dataclass(frozen=True)
+class Answer:
+    """One receipt, with the deletion and the service of the message that carried it."""
+
+    deletion_id: uuid.UUID
+    service: str
+    event_id: uuid.UUID
+    event_type: str
+    status: ReceiptStatus
+    reason: str
+    item: str
+    attempts: int
+    handled_at: datetime
+
+
+def answers(events: list[CloudEvent[ReceiptV1]]) -> list[Answer]:
+    """Every receipt of a batch of receipt messages, oldest first."""
+    flat = [
+        Answer(
+            event.data.deletion_id,
+            event.data.service,
+            receipt.event_id,
+            receipt.event_type,
+            receipt.status,
+            receipt.reason,
+            receipt.item,
+            receipt.attempts,
+            receipt.handled_at,
+        )
+        for event in events
+        for receipt in event.data.receipts
+    ]
+    return sorted(flat, key=lambda answer: answer.handled_at)
+
+
+def _open_audits(repaired: list[Answer]) -> None:
     """Create the audit deletions that repaired receipts name, if they are new."""
     first = {}
     for data in repaired:
@@ -54,7 +92,7 @@ def _open_audits(repaired: list[ReceiptV1]) -> None:
 
 def apply_receipts(events: list[CloudEvent[ReceiptV1]]) -> None:
     """Store a batch of receipts and update the status of every deletion they touch."""
-    receipts = sorted((event.data for event in events), key=lambda data: data.handled_at)
+    receipts = answers(events)
     repaired = [data for data in receipts if data.status == ReceiptStatus.REPAIRED]
     if repaired:
         _open_audits(repaired)

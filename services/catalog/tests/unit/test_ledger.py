@@ -13,7 +13,8 @@ from django.utils import timezone
 from catalog.models import Category, Product
 from ledger.models import Deletion, Receipt
 from ledger.receipts import apply_receipts
-from ripple_runtime.messaging.receipts import receipt_event
+from ripple_runtime.messaging.receipts import answer as receipt
+from ripple_runtime.messaging.receipts import receipt_events
 from ripple_runtime.outbox.models import OutboxEvent
 from ripple_testing.django_fixtures import client_for
 from shared_contracts.events import ReceiptStatus, parse_event
@@ -34,16 +35,19 @@ def events_of(deletion: Deletion) -> list:
 
 
 def answer(events, service: str, status: ReceiptStatus = DONE, reason: str = "", **only) -> list:
-    """Receipts of one service for each event of the given types (all by default) that it is bound to."""
+    """One service's receipt message for each event of the given types (all by default) it is bound to."""
     from shared_contracts import topology
 
-    return [
-        receipt_event(
-            service, deletion_id=e.deletionid, event_id=e.id, event_type=e.type, status=status, reason=reason
-        )
+    chosen = [
+        e
         for e in events
         if service in topology.expected_services(e.type) and (not only or e.type in only["types"])
     ]
+    if not chosen:
+        return []
+    return receipt_events(
+        service, chosen[0].deletionid, [receipt(e.id, e.type, status, reason=reason) for e in chosen]
+    )
 
 
 def fold(receipts) -> None:
@@ -153,13 +157,9 @@ def test_receipts_for_foreign_events_or_from_unbound_services_are_ignored(api, p
     api.delete(f"/api/v1/products/{product_with_media.pk}/")
     deletion = Deletion.objects.get()
     media_event = next(e for e in events_of(deletion) if e.type == "catalog.media.deleted.v1")
-    stranger = receipt_event(
-        "search", deletion_id=deletion.pk, event_id=media_event.id, event_type=media_event.type, status=DONE
-    )
-    unknown = receipt_event(
-        "media", deletion_id=deletion.pk, event_id=uuid.uuid4(), event_type=media_event.type, status=DONE
-    )
-    fold([stranger, unknown])
+    stranger = receipt_events("search", deletion.pk, [receipt(media_event.id, media_event.type, DONE)])
+    unknown = receipt_events("media", deletion.pk, [receipt(uuid.uuid4(), media_event.type, DONE)])
+    fold(stranger + unknown)
     assert not Receipt.objects.exists()
     assert "search is not bound to catalog.media.deleted.v1" in caplog.text
 
@@ -196,17 +196,16 @@ def test_an_admin_delete_links_to_its_deletion(client, admin_user, product_with_
 def test_repaired_receipts_open_an_audit_deletion():
     audit = uuid.uuid4()
     fold(
-        [
-            receipt_event(
-                "media",
-                deletion_id=audit,
-                event_id=uuid.uuid4(),
-                event_type="audit.orphan",
-                status=ReceiptStatus.REPAIRED,
-                item=f"file products/9/x{n}.jpg",
-            )
-            for n in range(3)
-        ]
+        receipt_events(
+            "media",
+            audit,
+            [
+                receipt(
+                    uuid.uuid4(), "audit.orphan", ReceiptStatus.REPAIRED, item=f"file products/9/x{n}.jpg"
+                )
+                for n in range(3)
+            ],
+        )
     )
     deletion = Deletion.objects.get(pk=audit)
     assert (deletion.kind, deletion.status, deletion.settled, deletion.expected) == (

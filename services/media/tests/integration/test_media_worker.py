@@ -156,19 +156,24 @@ def test_every_event_of_a_deletion_is_answered_with_a_receipt_the_worker_publish
     unscoped = media_deleted(stored(media_root, "products/8/b.jpg"))  # no deletion: no receipt
     start_worker()
     publish_events(fresh_vhost, [with_file, bare, poison, unscoped])
-    receipts = take_messages(fresh_vhost, topology.SUBSCRIPTIONS["catalog"].queue_name, expect=3, timeout=60)
     by_event = {}
-    for message in receipts:
-        body = json.loads(message.body)
-        jsonschema.validate(body, schemas.load_committed("ripple.receipt.v1"))
-        event = parse_event(body)
-        assert (event.source, event.data.deletion_id, message.routing_key) == (
-            "/ripple/media",
-            deletion,
-            "ripple.receipt",
-        )
-        assert event.deletionid is None  # nobody owes a receipt for a receipt
-        by_event[event.data.event_id] = event.data
+
+    def three_receipts() -> bool:
+        for message in take_messages(fresh_vhost, topology.SUBSCRIPTIONS["catalog"].queue_name, expect=0):
+            body = json.loads(message.body)
+            jsonschema.validate(body, schemas.load_committed("ripple.receipt.v1"))
+            event = parse_event(body)
+            assert (event.source, event.data.deletion_id, event.data.service, message.routing_key) == (
+                "/ripple/media",
+                deletion,
+                "media",
+                "ripple.receipt",
+            )
+            assert event.deletionid is None  # nobody owes a receipt for a receipt
+            by_event.update({receipt.event_id: receipt for receipt in event.data.receipts})
+        return len(by_event) >= 3
+
+    wait_until(three_receipts, timeout=60, what="three receipts")
     assert {key: value.status for key, value in by_event.items()} == {
         with_file.id: "done",
         bare.id: "not_applicable",

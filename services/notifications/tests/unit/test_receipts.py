@@ -18,11 +18,14 @@ PRODUCT = "catalog.product.deleted.v1"
 
 
 def receipts() -> list[dict]:
-    """The receipts in the service's outbox, as their data."""
-    return [
-        json.loads(body)["data"]
-        for body in OutboxEvent.objects.filter(event_type="ripple.receipt.v1").values_list("body", flat=True)
-    ]
+    """Every receipt in the service's outbox, with the deletion and service of its message."""
+    answers = []
+    for body in OutboxEvent.objects.filter(event_type="ripple.receipt.v1").values_list("body", flat=True):
+        data = json.loads(body)["data"]
+        answers += [
+            r | {"deletion_id": data["deletion_id"], "service": data["service"]} for r in data["receipts"]
+        ]
+    return answers
 
 
 def of_a_deletion():

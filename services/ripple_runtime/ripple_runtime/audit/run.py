@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from ripple_runtime.messaging.receipts import receipt_event
+from ripple_runtime.messaging import receipts
 from shared_contracts.events import ReceiptStatus
 
 ORPHAN = "audit.orphan"  # a receipt's event_type: removed something the catalog no longer has
@@ -51,17 +51,13 @@ class AuditRun:
 
     def record_repaired(self, event_type: str, items: list[str]) -> None:
         """Write one `repaired` receipt per item into this service's outbox (in the caller's transaction)."""
-        from ripple_runtime.outbox import recorder  # needs Django's apps ready
-
-        with recorder.batch():
-            for item in items:
-                receipt = receipt_event(
-                    self.service,
-                    deletion_id=self.id,
-                    event_id=self.item_event_id(item),
-                    event_type=event_type,
-                    status=ReceiptStatus.REPAIRED,
-                    item=item,
-                )
-                recorder.record(receipt, aggregate_type="audit", aggregate_id=self.id)
+        if items:
+            receipts.record(
+                self.service,
+                self.id,
+                [
+                    receipts.answer(self.item_event_id(item), event_type, ReceiptStatus.REPAIRED, item=item)
+                    for item in items
+                ],
+            )
         self.counts["receipts"] += len(items)

@@ -3,7 +3,9 @@
 `record_handled` runs inside the transaction that applies the handler's effect and writes the
 inbox rows, so a receipt exists exactly when the effect does, and a redelivery (filtered by the
 inbox) never writes a second one. `record_failed` follows a dead-lettering. Only events that
-carry a `deletionid` get receipts; the catalog's ledger folds them into the deletion's status.
+carry a `deletionid` get receipts; the receipts of one batch go out as one message per deletion
+(`ripple.receipt.v1` carries up to 1,000), and the catalog's ledger folds them into the
+deletion's status.
 """
 
 from __future__ import annotations
@@ -14,58 +16,106 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from shared_contracts.events import CloudEvent, ReceiptStatus, ReceiptV1, build_event
-from shared_contracts.events.receipts import receipt_source
+from shared_contracts.events import CloudEvent, Receipt, ReceiptStatus, ReceiptV1, build_event
+from shared_contracts.events.receipts import MAX_RECEIPTS_PER_EVENT, receipt_source
 
 log = logging.getLogger(__name__)
 
 
-def receipt_event(
-    service: str,
-    *,
-    deletion_id: uuid.UUID,
+def answer(
     event_id: uuid.UUID,
     event_type: str,
     status: ReceiptStatus,
+    *,
     reason: str = "",
     attempts: int = 1,
     item: str = "",
-    correlation_id: str | None = None,
-    traceparent: str | None = None,
-) -> CloudEvent:
-    """The CloudEvent of one receipt."""
-    data = ReceiptV1(
-        deletion_id=deletion_id,
+) -> Receipt:
+    """One service's word on one event, stamped now."""
+    return Receipt(
         event_id=event_id,
-        event_type=event_type,
-        service=service,
+        event_type=event_type[:100] or "unknown",
         status=status,
         reason=reason[:1000],
         item=item[:300],
         handled_at=datetime.now(UTC),
-        attempts=attempts,
-    )
-    # No `deletionid` extension: that marks an event a receipt is owed for, and nobody answers
-    # a receipt with a receipt (the deletion is in the data).
-    return build_event(
-        data,
-        source=receipt_source(service),
-        subject=f"event/{event_id}",
-        correlationid=correlation_id,
-        traceparent=traceparent,
+        attempts=max(attempts, 1),
     )
 
 
-def _record(receipts: Iterable[CloudEvent]) -> int:
-    """Write receipts into this service's outbox, in the caller's transaction when there is one."""
+def receipt_events(
+    service: str,
+    deletion_id: uuid.UUID,
+    receipts: list[Receipt],
+    *,
+    correlation_id: str | None = None,
+    traceparent: str | None = None,
+) -> list[CloudEvent]:
+    """The messages carrying a service's receipts for one deletion, up to 1,000 receipts each.
+
+    No `deletionid` extension: that marks an event a receipt is owed for, and nobody answers a
+    receipt with a receipt (the deletion is in the data).
+    """
+    return [
+        build_event(
+            ReceiptV1(
+                deletion_id=deletion_id,
+                service=service,
+                receipts=receipts[start : start + MAX_RECEIPTS_PER_EVENT],
+            ),
+            source=receipt_source(service),
+            subject=f"deletion/{deletion_id}",
+            correlationid=correlation_id if correlation_id and len(correlation_id) <= 200 else None,
+            traceparent=traceparent,
+        )
+        for start in range(0, len(receipts), MAX_RECEIPTS_PER_EVENT)
+    ]
+
+
+def record(
+    service: str,
+    deletion_id: uuid.UUID,
+    receipts: list[Receipt],
+    *,
+    correlation_id: str | None = None,
+    traceparent: str | None = None,
+) -> int:
+    """Write a service's receipts for one deletion into its outbox (in the caller's transaction, if any)."""
     from ripple_runtime.outbox import recorder  # needs Django's apps ready
 
-    count = 0
     with recorder.batch():
-        for receipt in receipts:
-            recorder.record(receipt, aggregate_type="receipt", aggregate_id=receipt.data.event_id)
-            count += 1
-    return count
+        for event in receipt_events(
+            service, deletion_id, receipts, correlation_id=correlation_id, traceparent=traceparent
+        ):
+            recorder.record(event, aggregate_type="receipt", aggregate_id=deletion_id)
+    return len(receipts)
+
+
+class _ByDeletion:
+    """Receipts gathered per deletion, with the correlation and trace ids of the first event of each."""
+
+    def __init__(self):
+        """Nothing gathered yet."""
+        self.receipts: dict[uuid.UUID, list[Receipt]] = {}
+        self.context: dict[uuid.UUID, tuple[str | None, str | None]] = {}
+
+    def add(self, deletion_id: uuid.UUID, receipt: Receipt, correlation_id=None, traceparent=None) -> None:
+        """Gather one receipt."""
+        self.receipts.setdefault(deletion_id, []).append(receipt)
+        self.context.setdefault(deletion_id, (correlation_id, traceparent))
+
+    def record(self, service: str) -> int:
+        """Write every deletion's receipts; how many receipts were written."""
+        return sum(
+            record(
+                service,
+                deletion_id,
+                receipts,
+                correlation_id=self.context[deletion_id][0],
+                traceparent=self.context[deletion_id][1],
+            )
+            for deletion_id, receipts in self.receipts.items()
+        )
 
 
 def record_handled(
@@ -80,20 +130,18 @@ def record_handled(
     once the subscribers were told).
     """
     outcomes = outcomes or {}
-    return _record(
-        receipt_event(
-            service,
-            deletion_id=event.deletionid,
-            event_id=event.id,
-            event_type=event.type,
-            status=status,
-            attempts=attempts,
-            correlation_id=event.correlationid,
-            traceparent=event.traceparent,
+    gathered = _ByDeletion()
+    for event in events:
+        status = outcomes.get(event.id, ReceiptStatus.DONE)
+        if event.deletionid is None or status is None:
+            continue
+        gathered.add(
+            event.deletionid,
+            answer(event.id, event.type, status, attempts=attempts),
+            event.correlationid,
+            event.traceparent,
         )
-        for event in events
-        if event.deletionid is not None and (status := outcomes.get(event.id, ReceiptStatus.DONE)) is not None
-    )
+    return gathered.record(service)
 
 
 def _identity(event: CloudEvent | Mapping[str, Any]) -> tuple[uuid.UUID, uuid.UUID, str, str | None] | None:
@@ -110,7 +158,7 @@ def _identity(event: CloudEvent | Mapping[str, Any]) -> tuple[uuid.UUID, uuid.UU
     return (
         deletion_id,
         event_id,
-        str(event.get("type", ""))[:100],
+        str(event.get("type", "")),
         correlation if isinstance(correlation, str) else None,
     )
 
@@ -121,22 +169,15 @@ def record_failed(service: str, failed: Iterable[tuple[CloudEvent | Mapping[str,
     Written after the dead-letter queue confirmed them: a crash in between redelivers the event,
     which fails again and is reported then. Raw bodies that name no deletion get no receipt.
     """
-    receipts = []
+    gathered = _ByDeletion()
     for event, reason, attempts in failed:
         identity = _identity(event)
         if identity is None:
             continue
         deletion_id, event_id, event_type, correlation_id = identity
-        receipts.append(
-            receipt_event(
-                service,
-                deletion_id=deletion_id,
-                event_id=event_id,
-                event_type=event_type or "unknown",
-                status=ReceiptStatus.FAILED,
-                reason=reason,
-                attempts=max(attempts, 1),
-                correlation_id=correlation_id if correlation_id and len(correlation_id) <= 200 else None,
-            )
+        gathered.add(
+            deletion_id,
+            answer(event_id, event_type, ReceiptStatus.FAILED, reason=reason, attempts=attempts),
+            correlation_id,
         )
-    return _record(receipts) if receipts else 0
+    return gathered.record(service)

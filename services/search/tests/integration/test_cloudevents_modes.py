@@ -88,7 +88,9 @@ def failed_receipts(vhost, expect: int) -> dict[str, dict]:
         assert event.get_type() == "ripple.receipt.v1" and event.get_source() == "/ripple/search"
         assert event.get_dataschema() == "urn:ripple:schema:ripple.receipt.v1:data"
         assert event.get_extension("deletionid") is None  # nobody owes a receipt for a receipt
-        receipts[event.get_data()["event_id"]] = event.get_data()
+        data = event.get_data()
+        for receipt in data["receipts"]:
+            receipts[receipt["event_id"]] = receipt | {"deletion_id": data["deletion_id"]}
     return receipts
 
 

@@ -25,7 +25,7 @@ from shared_contracts.events.envelope import (
     routing_key_for,
     sequence_for,
 )
-from shared_contracts.events.receipts import ReceiptStatus, ReceiptV1
+from shared_contracts.events.receipts import Receipt, ReceiptStatus, ReceiptV1
 
 EVENT_MODELS: dict[str, type[EventData]] = {
     model.EVENT_TYPE: model
@@ -118,6 +118,7 @@ __all__ = [
     "MediaDeletedV1",
     "ProductDeletedV1",
     "ProductUpsertedV1",
+    "Receipt",
     "ReceiptStatus",
     "ReceiptV1",
     "build_event",

@@ -1,8 +1,9 @@
 """Receipts: what a consuming service did for one event of a deletion, reported back to the ledger.
 
-Every service that handles an event carrying a `deletionid` writes one receipt in the same
-transaction as its effect and its inbox row, and publishes it through its own outbox to the
-`ripple.receipts` exchange. The catalog's deletion ledger folds them into the deletion's status.
+Every service that handles an event carrying a `deletionid` writes one receipt for it in the
+same transaction as its effect and its inbox row, and publishes it through its own outbox to the
+`ripple.receipts` exchange, the receipts of one batch and one deletion in one message. The
+catalog's deletion ledger folds them into the deletion's status.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared_contracts.events.envelope import EventData
 
@@ -41,15 +42,16 @@ def receipt_source(service: str) -> str:
     return f"/ripple/{service}"
 
 
-class ReceiptV1(EventData):
-    """A service's answer to one event of a deletion: done, not applicable, failed (with why), repaired."""
+MAX_RECEIPTS_PER_EVENT = 1000
 
-    EVENT_TYPE: ClassVar[str] = "ripple.receipt.v1"
 
-    deletion_id: uuid.UUID
+class Receipt(BaseModel):
+    """What one service did for one event of a deletion."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
     event_id: uuid.UUID
     event_type: str = Field(max_length=100)
-    service: str = Field(min_length=1, max_length=50)
     status: ReceiptStatus
     reason: str = Field(default="", max_length=1000)
     item: str = Field(
@@ -59,3 +61,17 @@ class ReceiptV1(EventData):
     )
     handled_at: AwareDatetime
     attempts: int = Field(default=1, ge=1)
+
+
+class ReceiptV1(EventData):
+    """A service's receipts for events of one deletion: done, not applicable, failed (with why), repaired.
+
+    One message carries the receipts of a whole batch (up to 1,000): a message per event would
+    double the messages a purge moves.
+    """
+
+    EVENT_TYPE: ClassVar[str] = "ripple.receipt.v1"
+
+    deletion_id: uuid.UUID
+    service: str = Field(min_length=1, max_length=50)
+    receipts: list[Receipt] = Field(min_length=1, max_length=MAX_RECEIPTS_PER_EVENT)
