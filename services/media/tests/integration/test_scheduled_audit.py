@@ -42,8 +42,9 @@ def test_the_worker_audits_every_audit_every_seconds_and_its_receipts_are_publis
         )
     assert (media_root / live).exists()
     assert "Task media.audit" in worker.log()
-    receipt = parse_event(json.loads(published[0].body)).data
-    assert (receipt.status, receipt.item, receipt.service) == (
+    message = parse_event(json.loads(published[0].body)).data
+    (receipt,) = message.receipts
+    assert (receipt.status, receipt.item, message.service) == (
         "repaired",
         "file products/2/orphan.jpg",
         "media",
