@@ -27,6 +27,8 @@ def system(tmp_path_factory):
     whole = WholeSystem(tmp_path_factory.mktemp("audit"), extra_env={"AUDIT_GRACE_SECONDS": "0"})
     whole.extra_env["CATALOG_API_URL"] = f"http://127.0.0.1:{whole.ports['catalog']}"
     whole.extra_env["CATALOG_API_TOKEN"] = whole.token
+    # A loaded CI machine may take more than the default 10 s to serve a page to a slowed-down audit.
+    whole.extra_env["CATALOG_API_TIMEOUT"] = "60"
     with whole:
         yield whole
 
