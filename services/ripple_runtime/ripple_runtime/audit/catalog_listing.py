@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 PAGE_SIZE = 10_000
 
@@ -34,6 +36,11 @@ class AuditListing:
         self.base_url = base_url.rstrip("/")
         self.timeout, self.page_size, self.pause = timeout, page_size, pause
         self.session = requests.Session()
+        # A pause between pages outlasts the server's keep-alive (gunicorn: 2 s), which then closes the
+        # pooled connection as it is reused: retry these idempotent GETs on a fresh one.
+        retries = HTTPAdapter(max_retries=Retry(total=3, backoff_factor=0.2, allowed_methods={"GET"}))
+        self.session.mount("http://", retries)
+        self.session.mount("https://", retries)
         self.session.headers["Accept"] = "application/json"
         if token:
             self.session.headers["Authorization"] = f"Token {token}"
