@@ -43,7 +43,7 @@ def requeue_idle(idle_seconds: int, *, limit: int | None = None, dry_run: bool =
 
 @app.task(name="notifications.requeue_idle_deliveries", ignore_result=True)
 def requeue_idle_deliveries() -> int:
-    """One bounded round, sent by every worker on its timer (see worker_steps)."""
+    """One bounded round, sent by every worker on its timer (notifications_site.celery)."""
     count = requeue_idle(
         settings.NOTIFICATIONS_REQUEUE_IDLE_SECONDS, limit=settings.NOTIFICATIONS_REQUEUE_LIMIT
     )

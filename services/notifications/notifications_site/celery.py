@@ -1,5 +1,12 @@
-"""The notifications Celery app: `celery -A notifications_site.celery worker` runs its consumer and tasks."""
+"""The notifications Celery app: `celery -A notifications_site.celery worker` runs its consumer and tasks.
 
+Besides every service's steps, its workers send `notifications.requeue_idle_deliveries` on their
+timer (every NOTIFICATIONS_REQUEUE_EVERY_SECONDS, 0: never), which re-queues lost deliveries.
+"""
+
+from django.conf import settings
+
+from ripple_runtime import periodic
 from ripple_runtime.celery import service_app
 
 app = service_app(
@@ -7,7 +14,10 @@ app = service_app(
     "notifications.service.SERVICE",
     include=["notifications.tasks", "notifications.requeue"],
 )
-
-from notifications.worker_steps import RequeueStuckDeliveries  # noqa: E402 - once the app is set up
-
-app.steps["worker"].add(RequeueStuckDeliveries)
+app.steps["worker"].add(
+    periodic.task_step(
+        "RequeueStuckDeliveries",
+        "notifications.requeue_idle_deliveries",
+        lambda: settings.NOTIFICATIONS_REQUEUE_EVERY_SECONDS,
+    )
+)

@@ -14,13 +14,13 @@ import os
 from collections.abc import Sequence
 
 from celery import Celery
+from django.conf import settings
 from django.utils.module_loading import import_string
 
-from ripple_runtime import retention
+from ripple_runtime import periodic, retention
 from ripple_runtime.messaging import consumer, queues, tasks
 from ripple_runtime.messaging.service import EventService
 from ripple_runtime.outbox.worker_step import OutboxRelayStep
-from ripple_runtime.retention_step import PruneOldRows
 from shared_contracts import topology
 
 
@@ -63,7 +63,13 @@ def install(app: Celery, service: EventService) -> None:
         tasks.register(app, service, event_type)
     app.steps["consumer"].add(consumer.step_for(service))
     app.task(name=retention.task_name(service.name), ignore_result=True)(retention.prune_old_rows)
-    app.steps["worker"].add(PruneOldRows)
+    app.steps["worker"].add(
+        periodic.task_step(
+            "PruneOldRows",
+            retention.task_name(service.name),
+            lambda: settings.RETENTION["PRUNE_EVERY_SECONDS"],
+        )
+    )
     if topology.publish_exchange(service.name) != topology.EVENTS_EXCHANGE_NAME:
         app.steps["worker"].add(OutboxRelayStep)
 

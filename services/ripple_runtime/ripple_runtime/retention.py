@@ -5,7 +5,7 @@ Each Django app that keeps rows only for a while says so in its own `retention.p
 (read from settings.RETENTION, the RETENTION_* variables). The runtime's inbox declares its
 processed event ids, media its deleted-file records, notifications its finished deliveries.
 Every service's worker runs one round of every installed app's rules on its timer
-(ripple_runtime.retention_step); the relay prunes its own outbox rows and heartbeats.
+(ripple_runtime.periodic); the relay prunes its own outbox rows and heartbeats.
 
 A round deletes at most RETENTION_ROUND_LIMIT rows per rule, RETENTION_BATCH_SIZE per statement,
 so no statement holds locks for long and a first round after years of nothing ends in bounded

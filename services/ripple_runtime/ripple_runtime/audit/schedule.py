@@ -1,9 +1,10 @@
 """The periodic audit, off by default: every AUDIT_EVERY_SECONDS the worker sends `<service>.audit`.
 
-`install(app, service)` registers the task (it runs `manage.py audit --fix` in the pool, where
-Django is set up, and shows in Flower like any other task) and adds the timer step that sends
-it. With AUDIT_EVERY_SECONDS=0 (the default) the step sends nothing. On PostgreSQL the task
-takes an advisory lock first, so two workers' timers never audit one service at once.
+`install(app)` registers the task (it runs `manage.py audit --fix` in the pool, where Django is
+set up, and shows in Flower like any other task) and adds the timer step that sends it
+(ripple_runtime.periodic). With AUDIT_EVERY_SECONDS=0 (the default) the step sends nothing. On
+PostgreSQL the task takes an advisory lock first, so two workers' timers never audit one service
+at once.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import logging
 import zlib
 
-from celery import Celery, bootsteps
+from celery import Celery
 from django.conf import settings
+
+from ripple_runtime import periodic
 
 log = logging.getLogger(__name__)
 
@@ -43,37 +46,9 @@ def run_audit() -> bool:
     return True
 
 
-class AuditSchedule(bootsteps.StartStopStep):
-    """A worker step: every AUDIT_EVERY_SECONDS (0: never), send this service's audit task."""
-
-    requires = ("celery.worker.components:Timer",)
-
-    def __init__(self, worker, **kwargs):
-        """Read the schedule; nothing runs before `start`."""
-        super().__init__(worker, **kwargs)
-        self.every = settings.AUDIT["EVERY_SECONDS"]
-        self.timer_entry = None
-
-    def start(self, worker):
-        """Start the timer."""
-        if self.every > 0:
-            self.timer_entry = worker.timer.call_repeatedly(self.every, self.send, (worker.app,))
-
-    def stop(self, worker):
-        """Cancel the timer."""
-        if self.timer_entry is not None:
-            self.timer_entry.cancel()
-
-    def send(self, app) -> None:
-        """Ask for one audit; while the broker is away, log it and try at the next tick."""
-        name = task_name(app.main)
-        try:
-            app.send_task(name)
-        except Exception:
-            log.exception("could not send %s; trying again next round", name)
-
-
 def install(app: Celery) -> None:
     """Register the app's service's audit task and the timer step that sends it."""
     app.task(name=task_name(app.main), ignore_result=True)(run_audit)
-    app.steps["worker"].add(AuditSchedule)
+    app.steps["worker"].add(
+        periodic.task_step("AuditSchedule", task_name(app.main), lambda: settings.AUDIT["EVERY_SECONDS"])
+    )
