@@ -16,12 +16,12 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 
-from ripple_runtime.audit.catalog_listing import AuditListing, CatalogUnreadable
+from ripple_runtime.audit.catalog_listing import AuditListing
 from ripple_runtime.audit.command import Report
 from ripple_runtime.audit.merge import outer_join
 from ripple_runtime.audit.run import BEHIND, ORPHAN, AuditRun
 from search import indexing
-from search.catalog_client import CatalogClient, CatalogError, document_from_product
+from search.catalog_client import CatalogClient, document_from_product
 from search.models import SearchDocument
 
 CHUNK = 5_000
@@ -129,10 +129,7 @@ class SearchAudit:
 
     def refresh(self, behind: dict[int, str]) -> None:
         """Re-read each product from the catalog and index it where the index is older."""
-        try:
-            documents = [doc for pid in sorted(behind) if (doc := self.current_document(pid)) is not None]
-        except CatalogError as exc:
-            raise CatalogUnreadable(str(exc)) from exc
+        documents = [doc for pid in sorted(behind) if (doc := self.current_document(pid)) is not None]
         with transaction.atomic():
             written = indexing.upsert_documents(documents)
             refreshed = [
@@ -158,4 +155,4 @@ class SearchAudit:
 
 def audit_index(run: AuditRun, listing: AuditListing, report: Report) -> str:
     """Report (and with `run.fix` repair) orphaned and outdated documents."""
-    return SearchAudit(run, report, listing.base_url).check(listing)
+    return SearchAudit(run, report, listing.catalog.base_url).check(listing)

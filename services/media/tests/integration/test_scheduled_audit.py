@@ -8,8 +8,8 @@ import pytest
 from kombu import Connection
 
 from ripple_runtime.messaging.queues import declare_topology
-from ripple_testing.audit_catalog import AuditCatalog
 from ripple_testing.broker import take_messages
+from ripple_testing.catalog_stand_in import CatalogStandIn
 from ripple_testing.processes import wait_until
 from shared_contracts import topology
 from shared_contracts.events import parse_event
@@ -28,7 +28,7 @@ def test_the_worker_audits_every_audit_every_seconds_and_its_receipts_are_publis
     hour_ago = time.time() - 3600
     for key in (live, orphan):
         os.utime(media_root / key, (hour_ago, hour_ago))
-    with AuditCatalog({}, [live]) as catalog:
+    with CatalogStandIn({}, [live]) as catalog:
         worker = start_worker(
             "worker",
             AUDIT_EVERY_SECONDS="1",

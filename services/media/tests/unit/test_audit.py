@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ripple_runtime.outbox.models import OutboxEvent
-from ripple_testing.audit_catalog import AuditCatalog
+from ripple_testing.catalog_stand_in import CatalogStandIn
 from shared_contracts.events import CloudEvent, ReceiptV1
 from tests.conftest import stored
 
@@ -32,7 +32,7 @@ def old(root, key: str) -> str:
     return key
 
 
-def audit(catalog: AuditCatalog, *args: str) -> list[dict]:
+def audit(catalog: CatalogStandIn, *args: str) -> list[dict]:
     """Run `audit --json` against the catalog; its JSON lines."""
     out = StringIO()
     call_command("audit", "--json", "--catalog-url", catalog.url, "--page-size", "2", *args, stdout=out)
@@ -51,7 +51,7 @@ def test_orphans_are_reported_then_removed_with_one_receipt_each_then_nothing_is
     (media_root / "products" / "4").mkdir()
     (media_root / "products" / "4" / "link.jpg").symlink_to(tmp_path / "canary.txt")
     (media_root / "products" / "5").symlink_to(tmp_path)  # a folder link: never followed
-    with AuditCatalog({}, [*live, "products/9/missing.jpg"]) as catalog:
+    with CatalogStandIn({}, [*live, "products/9/missing.jpg"]) as catalog:
         found = audit(catalog)
         assert [line["item"] for line in found[:-1]] == [f"file {key}" for key in sorted(orphans)]
         assert all((media_root / key).exists() for key in orphans) and not receipts()
@@ -88,7 +88,7 @@ def test_a_file_written_during_the_audit_is_never_touched(media_root):
         if page == 2:
             stored(media_root, "products/6/uploading.jpg")
 
-    with AuditCatalog({}, live) as catalog:
+    with CatalogStandIn({}, live) as catalog:
         catalog.on_page = upload_meanwhile
         fixed = audit(catalog, "--fix")
     assert [line["item"] for line in fixed[:-1]] == [f"file {old_orphan}"]
@@ -98,7 +98,7 @@ def test_a_file_written_during_the_audit_is_never_touched(media_root):
 
 def test_an_unreachable_or_refusing_catalog_stops_the_audit_and_removes_nothing(media_root, settings):
     orphan = old(media_root, "products/1/x.jpg")
-    with AuditCatalog({}, []) as catalog:
+    with CatalogStandIn({}, []) as catalog:
         settings.CATALOG_API_TOKEN = "wrong"
         with pytest.raises(CommandError, match="HTTP 401"):
             audit(catalog, "--fix")
@@ -108,7 +108,7 @@ def test_an_unreachable_or_refusing_catalog_stops_the_audit_and_removes_nothing(
 def test_text_output_is_a_line_per_finding_and_a_summary(media_root):
     old(media_root, "products/1/x.jpg")
     out = StringIO()
-    with AuditCatalog({}, []) as catalog:
+    with CatalogStandIn({}, []) as catalog:
         call_command("audit", "--catalog-url", catalog.url, stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0] == "orphan: file products/1/x.jpg (found)"

@@ -1,4 +1,7 @@
-"""Stream the catalog's audit API (`/api/v1/audit/…`) page by page, checking its order as it goes."""
+"""Stream the catalog's audit API (`/api/v1/audit/…`) page by page, checking its order as it goes.
+
+CatalogUnreadable (from ripple_runtime.catalog_api) says why the catalog could not be read.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +9,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+from ripple_runtime.catalog_api import CatalogSession, CatalogUnreadable
 
 PAGE_SIZE = 10_000
 
 
-class CatalogUnreadable(Exception):
-    """The catalog could not be read, or answered something that is not an audit page."""
-
-
 class AuditListing:
-    """A requests session on the catalog's audit API, with a timeout on every call.
+    """The catalog's audit API, read through a `CatalogSession`, page after page.
 
     `pause` seconds pass between two pages (`manage.py audit --pause`), to spare a busy catalog.
     """
@@ -33,17 +30,8 @@ class AuditListing:
         pause: float = 0.0,
     ):
         """Prepare the session; nothing is sent before the first page is asked for."""
-        self.base_url = base_url.rstrip("/")
-        self.timeout, self.page_size, self.pause = timeout, page_size, pause
-        self.session = requests.Session()
-        # A pause between pages outlasts the server's keep-alive (gunicorn: 2 s), which then closes the
-        # pooled connection as it is reused: retry these idempotent GETs on a fresh one.
-        retries = HTTPAdapter(max_retries=Retry(total=3, backoff_factor=0.2, allowed_methods={"GET"}))
-        self.session.mount("http://", retries)
-        self.session.mount("https://", retries)
-        self.session.headers["Accept"] = "application/json"
-        if token:
-            self.session.headers["Authorization"] = f"Token {token}"
+        self.catalog = CatalogSession(base_url, token=token, timeout=timeout)
+        self.page_size, self.pause = page_size, pause
 
     def products(self) -> Iterator[tuple[int, int]]:
         """Every live product as (id, version), by id."""
@@ -56,34 +44,16 @@ class AuditListing:
 
     def _rows(self, resource: str, start: Any) -> Iterator[Any]:
         """The rows of every page, first to last, following `next_after`."""
+        url = self.catalog.url(f"/api/v1/audit/{resource}/")
         after = start
         while True:
-            body = self._get(resource, after)
+            body = self.catalog.get_page(url, {"after": after, "limit": self.page_size}, then="next_after")
             yield from body["results"]
             after = body["next_after"]
             if after is None:
                 return
             if self.pause:
                 time.sleep(self.pause)
-
-    def _get(self, resource: str, after: Any) -> dict[str, Any]:
-        """GET one page and check it looks like one."""
-        url = f"{self.base_url}/api/v1/audit/{resource}/"
-        try:
-            response = self.session.get(
-                url, params={"after": after, "limit": self.page_size}, timeout=self.timeout
-            )
-        except requests.RequestException as exc:
-            raise CatalogUnreadable(f"cannot reach the catalog at {url}: {exc}") from exc
-        if response.status_code != 200:
-            raise CatalogUnreadable(f"the catalog answered HTTP {response.status_code} for {url}")
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise CatalogUnreadable(f"the catalog's answer for {url} is not JSON") from exc
-        if not (isinstance(body, dict) and isinstance(body.get("results"), list) and "next_after" in body):
-            raise CatalogUnreadable(f"the catalog's answer for {url} is not an audit page")
-        return body
 
 
 def product_id(row: Any) -> int:

@@ -18,8 +18,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from ripple_runtime.audit.catalog_listing import PAGE_SIZE, AuditListing, CatalogUnreadable
+from ripple_runtime.audit.catalog_listing import PAGE_SIZE, AuditListing
 from ripple_runtime.audit.run import AuditRun
+from ripple_runtime.catalog_api import CatalogUnreadable
 
 
 class Report:

@@ -2,8 +2,9 @@
 
 import pytest
 
-from ripple_runtime.audit.catalog_listing import CatalogUnreadable, increasing, product_id, storage_key
+from ripple_runtime.audit.catalog_listing import increasing, product_id, storage_key
 from ripple_runtime.audit.merge import outer_join
+from ripple_runtime.catalog_api import CatalogUnreadable
 
 
 def test_outer_join_pairs_every_key_of_either_stream_in_order():

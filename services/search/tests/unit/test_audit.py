@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ripple_runtime.outbox.models import OutboxEvent
-from ripple_testing.audit_catalog import AuditCatalog, catalog_product
+from ripple_testing.catalog_stand_in import CatalogStandIn, catalog_product
 from search import indexing
 from search.models import SearchDocument, Tombstone
 from shared_contracts.events import CloudEvent, ReceiptV1
@@ -44,7 +44,7 @@ def index(product_id: int, version: int = 1, name: str = "Old lamp") -> None:
     )
 
 
-def audit(catalog: AuditCatalog, *args: str) -> list[dict]:
+def audit(catalog: CatalogStandIn, *args: str) -> list[dict]:
     """Run `audit --json` against the catalog; its JSON lines."""
     out = StringIO()
     call_command("audit", "--json", "--catalog-url", catalog.url, "--page-size", "2", *args, stdout=out)
@@ -62,7 +62,7 @@ def test_orphans_and_documents_behind_are_reported_then_fixed_then_nothing_is_le
         index(product_id)
     live = {1: catalog_product(1), 3: catalog_product(3, version=4, name="Brass lamp"), 5: catalog_product(5)}
     live[6] = catalog_product(6)  # in the catalog, not indexed: reindex's job
-    with AuditCatalog(live, []) as catalog:
+    with CatalogStandIn(live, []) as catalog:
         reported = audit(catalog)
         assert findings(reported) == {
             ("orphan", "document product:2", "found"),
@@ -115,7 +115,7 @@ def test_a_document_written_during_the_audit_is_never_touched():
             connection.close()  # the server's request thread: its connection must not outlive it
 
     live = {pid: catalog_product(pid) for pid in (1, 3, 4, 5)}  # 2 is not listed (yet)
-    with AuditCatalog(live, []) as catalog:
+    with CatalogStandIn(live, []) as catalog:
         catalog.on_page = upsert_meanwhile
         fixed = audit(catalog, "--fix")
     # read as an orphan before the upsert, then checked again under the product's lock: left alone
@@ -128,6 +128,6 @@ def test_a_document_written_during_the_audit_is_never_touched():
 def test_a_catalog_that_refuses_stops_the_audit_and_removes_nothing(settings):
     index(1)
     settings.CATALOG_API_TOKEN = "wrong"
-    with AuditCatalog({}, []) as catalog, pytest.raises(CommandError, match="HTTP 401"):
+    with CatalogStandIn({}, []) as catalog, pytest.raises(CommandError, match="HTTP 401"):
         audit(catalog, "--fix")
     assert SearchDocument.objects.count() == 1 and not Tombstone.objects.exists()

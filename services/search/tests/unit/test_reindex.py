@@ -12,9 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from ripple_testing.catalog_stand_in import CatalogStandIn, catalog_product
 from search import indexing
 from search.models import SearchDocument, Tombstone
-from tests.catalog_server import FakeCatalog, product
 from tests.conftest import found
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +22,19 @@ SEARCH_DIR = Path(__file__).resolve().parents[2]
 CATEGORIES = [{"id": 1, "name": "Lighting"}, {"id": 2, "name": "Kitchen"}]
 
 
-def reindex(catalog: FakeCatalog, *args: str) -> str:
-    """Run the command against the fake catalog and return what it printed."""
+@pytest.fixture(autouse=True)
+def catalog_token(settings):
+    """The stand-in catalog's token, as an operator configures it."""
+    settings.CATALOG_API_TOKEN = "audit-token"
+
+
+def by_id(products: list[dict]) -> dict[int, dict]:
+    """Products keyed by id, in the order given (the catalog's list order)."""
+    return {product["id"]: product for product in products}
+
+
+def reindex(catalog: CatalogStandIn, *args: str) -> str:
+    """Run the command against the stand-in catalog and return what it printed."""
     out = StringIO()
     call_command("reindex", "--catalog-url", catalog.url, *args, stdout=out)
     return out.getvalue()
@@ -37,9 +48,9 @@ def closed_port() -> int:
 
 
 def test_reindex_reads_every_page_and_indexes_every_product():
-    products = [product(n, category=2 if n % 2 else 1) for n in range(1, 251)]
+    products = [catalog_product(n, category=2 if n % 2 else 1) for n in range(1, 251)]
     products[0].update(name="Brass lamp", description="Warm glow", sku="LMP-7", price=None)
-    with FakeCatalog(products, CATEGORIES) as catalog:
+    with CatalogStandIn(by_id(products), categories=CATEGORIES) as catalog:
         output = reindex(catalog)
     product_pages = [path for path in catalog.requests if path.startswith("/api/v1/products/")]
     assert product_pages == [f"/api/v1/products/?page={n}&page_size=100" for n in (1, 2, 3)]
@@ -58,8 +69,12 @@ def test_reindex_keeps_newer_documents_and_never_revives_deleted_products():
             [SearchDocument(product_id=1, document_id="product:1", sku="N", name="Newer", version=9)]
         )
         indexing.remove_documents({2: 5})
-    catalog_view = [product(1, version=2), product(2, version=4, name="Ghost"), product(3, version=1)]
-    with FakeCatalog(catalog_view, CATEGORIES) as catalog:
+    catalog_view = [
+        catalog_product(1, version=2),
+        catalog_product(2, version=4, name="Ghost"),
+        catalog_product(3, version=1),
+    ]
+    with CatalogStandIn(by_id(catalog_view), categories=CATEGORIES) as catalog:
         output = reindex(catalog)
         again = reindex(catalog)
     assert "1 written, 1 already current, 1 deleted (tombstoned)" in output
@@ -75,7 +90,7 @@ def test_prune_removes_documents_the_catalog_no_longer_lists():
             SearchDocument(product_id=n, document_id=f"product:{n}", sku=f"S{n}", name="Old lamp", version=1)
             for n in (1, 2)
         )
-    with FakeCatalog([product(1)], CATEGORIES) as catalog:
+    with CatalogStandIn(by_id([catalog_product(1)]), categories=CATEGORIES) as catalog:
         assert "0 pruned" in reindex(catalog)
         assert SearchDocument.objects.count() == 2
         assert "1 pruned" in reindex(catalog, "--prune")
@@ -92,16 +107,16 @@ def test_an_unreachable_catalog_is_a_clear_error():
 
 def test_a_failing_catalog_is_a_clear_error():
     with (
-        FakeCatalog([product(1)], CATEGORIES, fail_with=502) as catalog,
+        CatalogStandIn(by_id([catalog_product(1)]), categories=CATEGORIES, fail_with=502) as catalog,
         pytest.raises(CommandError, match=r"the catalog answered HTTP 502 for .*/api/v1/products/"),
     ):
         reindex(catalog)
 
 
 def test_pages_read_before_the_catalog_failed_stay_indexed():
-    products = [product(n) for n in range(1, 151)]
+    products = [catalog_product(n) for n in range(1, 151)]
     with (
-        FakeCatalog(products, CATEGORIES, fail_with=500, fail_from=2) as catalog,
+        CatalogStandIn(by_id(products), categories=CATEGORIES, fail_with=500, fail_from=2) as catalog,
         pytest.raises(
             CommandError, match="reindex stopped after 100 products: the catalog answered HTTP 500"
         ),

@@ -7,8 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from ripple_runtime.catalog_api import CatalogUnreadable
 from search import indexing
-from search.catalog_client import CatalogClient, CatalogError, category_names, document_from_product
+from search.catalog_client import CatalogClient, category_names, document_from_product
 
 
 class Command(BaseCommand):
@@ -47,7 +48,7 @@ class Command(BaseCommand):
                     totals[key] += getattr(result, key)
                 if verbosity > 1:
                     self.stdout.write(f"page {number}: {len(documents)} products, {result.written} written")
-        except CatalogError as exc:
+        except CatalogUnreadable as exc:
             raise CommandError(f"reindex stopped after {len(seen)} products: {exc}") from exc
         pruned = 0
         if prune:
