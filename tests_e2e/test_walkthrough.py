@@ -55,7 +55,7 @@ def test_a_delete_ripples_to_media_search_webhooks_email_and_flower(system, rece
         assert requests.get(system.url("flower", path), timeout=5).status_code == 401, path
     assert requests.get(system.url("flower", "/healthcheck"), timeout=5).status_code == 200
     metrics = requests.get(system.url("flower", "/metrics"), auth=(user, password), timeout=5)
-    assert 'flower_events_total{task="media.catalog.media.deleted.v1"' in metrics.text
+    assert 'flower_events_total{task="media.catalog.product.deleted.v1"' in metrics.text
 
 
 def test_make_demo_reports_what_each_service_did(system):
@@ -67,7 +67,7 @@ def test_make_demo_reports_what_each_service_did(system):
     assert "catalog: 12 products with an image each" in done.stdout
     assert "search: 6 products left in the index; the 6 deleted ones are gone" in done.stdout
     assert "notifications: 6 signed webhook calls received" in done.stdout
-    assert "x media.catalog.media.deleted.v1 SUCCESS" in done.stdout
+    assert "x media.catalog.product.deleted.v1 SUCCESS" in done.stdout
     assert "webhook subscription" in done.stdout and "removed (204)" in done.stdout
     hooks = system.api().get(system.url("notifications", "/api/v1/webhooks/")).json()["results"]
     assert not [hook for hook in hooks if "/demo-" in hook["url"]]  # nothing left to pile up retries

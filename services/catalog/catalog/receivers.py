@@ -3,7 +3,8 @@
 A cascade (category → products → media) is deleted by one Collector inside one transaction:
 pre_delete fires for every instance first, then media rows go before their product and products
 before their category. The receivers use that order to put the media of a deleted product into
-its product.deleted event and the product ids into category.deleted without extra queries.
+its product.deleted event (and into no event of their own) and the product ids into
+category.deleted without extra queries.
 """
 
 from __future__ import annotations
@@ -30,11 +31,17 @@ def track_cascade_pre_delete(sender, instance, **kwargs) -> None:
 
 
 def record_media_deleted_post_delete(sender, instance, **kwargs) -> None:
-    """A media row went: emit media.deleted and note it for its product's event, if that goes too."""
-    events.record_media_deleted(instance)
+    """A media row went: list it in its product's event if that goes too, else emit media.deleted.
+
+    A product's delete event carries everything its media's consumers need (the storage keys),
+    so media deleted with their product add no events of their own: a purge of N products with
+    M files is N events, not N + M.
+    """
     siblings = _children(Product).get(instance.product_id)
     if siblings is not None:
         siblings.append(events.media_ref(instance))
+    else:
+        events.record_media_deleted(instance)
 
 
 def record_product_deleted_post_delete(sender, instance, **kwargs) -> None:

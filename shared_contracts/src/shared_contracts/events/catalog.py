@@ -30,6 +30,12 @@ class MediaRef(BaseModel):
     media_id: int
     storage_keys: list[str] = Field(min_length=1)
 
+    @field_validator("storage_keys")
+    @classmethod
+    def keys_are_relative(cls, keys: list[str]) -> list[str]:
+        """Every storage key is a relative name (the media service re-checks it against its root)."""
+        return [_check_storage_key(key) for key in keys]
+
 
 def _check_storage_key(key: str) -> str:
     """Storage keys are relative names on the catalog's storage; refuse anything else at the edge."""
@@ -49,12 +55,16 @@ class ProductDeletedV1(EventData):
     category_id: int | None = None
     version: int = Field(ge=1, description="Product version after the delete; greater than any upsert.")
     search_document_id: str
-    media: list[MediaRef] = Field(default_factory=list)
+    media: list[MediaRef] = Field(
+        default_factory=list,
+        description="The media rows deleted with the product, whose files must go too; no"
+        " catalog.media.deleted event is emitted for them.",
+    )
     deleted_by: Actor | None = None
 
 
 class MediaDeletedV1(EventData):
-    """A media file of a product is gone from the catalog: its stored files must go too."""
+    """A media row deleted on its own (not with its product) is gone: its stored files must go too."""
 
     EVENT_TYPE: ClassVar[str] = "catalog.media.deleted.v1"
 
