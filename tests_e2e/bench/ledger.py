@@ -68,7 +68,7 @@ def purge(ledger: bool) -> dict:
         answered = time.perf_counter()
         if answer.status_code != 200:
             raise RuntimeError(f"bulk delete failed: {answer.status_code} {answer.text[:500]}")
-        owed = {"media": 3 * PRODUCTS, "search": PRODUCTS, "notifications": PRODUCTS}
+        owed = {"media": PRODUCTS, "search": PRODUCTS, "notifications": PRODUCTS}
         url = answer.json()["deletion_url"]
         while True:
             if ledger:
