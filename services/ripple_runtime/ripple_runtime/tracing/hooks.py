@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -24,7 +25,9 @@ from ripple_runtime.tracing import context, spans
 
 CORRELATION_HEADER = "X-Correlation-ID"
 MAX_LINKS = 32
+NAMED_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 request_log = logging.getLogger("ripple.requests")
+task_log = logging.getLogger("ripple.tasks")
 
 
 def serve(request: Any, get_response: Callable[[Any], Any]) -> Any:
@@ -42,7 +45,7 @@ def serve(request: Any, get_response: Callable[[Any], Any]) -> Any:
             response = get_response(request)
             route = getattr(getattr(request, "resolver_match", None), "route", None)
             if route:
-                spans.rename_current(f"{request.method} /{route}")
+                spans.rename_current(f"{request.method} {route_template(route)}")
             request_log.info(
                 "%s %s %s",
                 request.method,
@@ -56,6 +59,11 @@ def serve(request: Any, get_response: Callable[[Any], Any]) -> Any:
                 },
             )
     return response
+
+
+def route_template(route: str) -> str:
+    """A URL pattern as a span name: `api/v1/products/(?P<pk>[0-9]+)/$` → `/api/v1/products/{pk}/`."""
+    return "/" + NAMED_GROUP.sub(r"{\1}", route).lstrip("^").rstrip("$")
 
 
 @contextlib.contextmanager
@@ -107,8 +115,10 @@ def receiving(service: str, raw: dict) -> Iterator[None]:
 def handling(service: str, event_type: str, events: Sequence[Any], attempt: int) -> Iterator[None]:
     """A task handles these events meanwhile (its `attempt`, 1 and up): the ids they share, a span.
 
-    The span is the child of the first event's traceparent and links to the others' traces.
+    The span is the child of the first event's traceparent and links to the others' traces. One
+    line says the batch was handled (a failure says so itself, from inside).
     """
+    started = time.perf_counter()
     traceparents = [tp for tp in (context.traceparent_of(event) for event in events) if tp]
     first = traceparents[0] if traceparents else None
     attributes = {"ripple.service": service, "ripple.events": len(events), "ripple.attempt": attempt}
@@ -117,6 +127,14 @@ def handling(service: str, event_type: str, events: Sequence[Any], attempt: int)
         ids = context.batch_ids(events)
         with context.bound(**ids, traceparent=current if ids.get("trace_id") else None):
             yield
+            task_log.info(
+                "%s handled %d %s events (attempt %d) in %.1f ms",
+                service,
+                len(events),
+                event_type,
+                attempt,
+                (time.perf_counter() - started) * 1000,
+            )
 
 
 @contextlib.contextmanager

@@ -104,6 +104,14 @@ def test_the_api_continues_the_callers_trace(exported):
     assert f"{api.parent.span_id:016x}" == "b7ad6b7169203331"
 
 
+def test_the_api_span_is_named_by_its_route_once_routed(exported):
+    request = AnsweredRequest(traceparent=None)
+    request.resolver_match = type("Match", (), {"route": "api/v1/products/(?P<pk>[0-9]+)/$"})()
+    hooks.serve(request, lambda req: Answer())
+    assert [span.name for span in exported.get_finished_spans()] == ["DELETE /api/v1/products/{pk}/"]
+    assert hooks.route_template("api/v1/media/<int:pk>/") == "/api/v1/media/<int:pk>/"
+
+
 def test_a_task_of_events_from_two_traces_is_a_child_of_the_first_and_links_the_other(exported):
     first = {"id": "e-1", "traceparent": context.new_traceparent()}
     second = {"id": "e-2", "traceparent": context.new_traceparent()}
