@@ -7,12 +7,11 @@ The W3C `traceparent` helpers are here too: a trace id is the traceparent's seco
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import os
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -31,8 +30,16 @@ def current() -> Mapping[str, str]:
 
 def bind(**ids: str | None) -> contextvars.Token:
     """Add ids to the current ones (None leaves one as it is); give the token to `unbind`."""
-    given = {name: value for name, value in ids.items() if value}
-    return _ids.set({**_ids.get(), **given})
+    return bind_all(ids)
+
+
+def bind_all(ids: Mapping[str, str | None]) -> contextvars.Token:
+    """`bind` of a mapping of ids."""
+    merged = dict(_ids.get())
+    for name, value in ids.items():
+        if value:
+            merged[name] = value
+    return _ids.set(merged)
 
 
 def unbind(token: contextvars.Token) -> None:
@@ -40,14 +47,28 @@ def unbind(token: contextvars.Token) -> None:
     _ids.reset(token)
 
 
-@contextlib.contextmanager
-def bound(**ids: str | None) -> Iterator[None]:
-    """These ids, added to the current ones, for the duration of the block."""
-    token = bind(**ids)
-    try:
-        yield
-    finally:
-        unbind(token)
+class Bound:
+    """A `with` block under some ids (a class, not a generator: it runs for every event message)."""
+
+    __slots__ = ("ids", "token")
+
+    def __init__(self, ids: Mapping[str, str | None]):
+        """The ids to add to the current ones on entering."""
+        self.ids = ids
+        self.token: contextvars.Token | None = None
+
+    def __enter__(self) -> None:
+        """Bind the ids."""
+        self.token = bind_all(self.ids)
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Restore the ids as they were."""
+        unbind(self.token)
+
+
+def bound(**ids: str | None) -> Bound:
+    """These ids, added to the current ones, for the duration of the `with` block."""
+    return Bound(ids)
 
 
 def process_role() -> str:
@@ -76,31 +97,61 @@ def new_traceparent() -> str:
     return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
 
 
+def attribute(event: Any, name: str) -> Any:
+    """An attribute of an event, a CloudEvent or its raw dict (None if it has none)."""
+    return (
+        event.get(name) if type(event) is dict or isinstance(event, Mapping) else getattr(event, name, None)
+    )
+
+
+def plausible_traceparent(value: Any) -> str | None:
+    """The value if it has a traceparent's shape (`vv-<32>-<16>-ff`): the cheap check of the log ids.
+
+    What only names a trace in log lines needs no more; what parents a span goes through
+    OpenTelemetry's own parser, and an event's schema checks the full pattern.
+    """
+    if type(value) is str and len(value) == 55 and value[2] == "-" and value[35] == "-" and value[52] == "-":
+        return value
+    return None
+
+
 def event_ids(event: Any) -> dict[str, str | None]:
-    """The ids of one event (a CloudEvent or its raw dict): event id, correlation id, trace id."""
-    if isinstance(event, Mapping):
-        event_id, correlation = event.get("id"), event.get("correlationid")
-        traceparent = event.get("traceparent")
+    """The ids of one event (a CloudEvent or its raw dict), and its traceparent if well-formed.
+
+    Keys: event_id, correlation_id, trace_id and traceparent (bound too: the next hop's parent).
+    """
+    if type(event) is dict:
+        event_id, correlation, traceparent = (
+            event.get("id"),
+            event.get("correlationid"),
+            event.get("traceparent"),
+        )
     else:
-        event_id, correlation = event.id, event.correlationid
-        traceparent = event.traceparent
+        event_id, correlation = attribute(event, "id"), attribute(event, "correlationid")
+        traceparent = attribute(event, "traceparent")
+    traceparent = plausible_traceparent(traceparent)
     return {
         "event_id": str(event_id) if event_id else None,
-        "correlation_id": correlation if isinstance(correlation, str) else None,
-        "trace_id": trace_id_of(traceparent if isinstance(traceparent, str) else None),
+        "correlation_id": correlation if type(correlation) is str else None,
+        "trace_id": traceparent[3:35] if traceparent else None,
+        "traceparent": traceparent,
     }
 
 
-def batch_ids(events: Iterable[Any]) -> dict[str, str | None]:
-    """The ids a batch of events shares: each id all of them carry alike, else none (not a wrong one)."""
-    shared: dict[str, str | None] | None = None
-    for event in events:
-        ids = event_ids(event)
-        shared = ids if shared is None else {k: v if ids[k] == v else None for k, v in shared.items()}
-    return shared or {}
+def batch_ids(events: Sequence[Any]) -> dict[str, str | None]:
+    """The ids a batch of events shares: each id all of them carry alike, else none (not a wrong one).
 
-
-def traceparent_of(event: Any) -> str | None:
-    """The well-formed traceparent an event (a CloudEvent or its raw dict) carries, or None."""
-    value = event.get("traceparent") if isinstance(event, Mapping) else getattr(event, "traceparent", None)
-    return valid_traceparent(value)
+    Compared as the events carry them, so a batch of one request's events costs a set per field.
+    """
+    if len(events) == 1:
+        return event_ids(events[0])
+    correlations = {attribute(event, "correlationid") for event in events}
+    traceparents = {attribute(event, "traceparent") for event in events}
+    correlation = correlations.pop() if len(correlations) == 1 else None
+    traceparent = plausible_traceparent(traceparents.pop()) if len(traceparents) == 1 else None
+    return {
+        "event_id": None,
+        "correlation_id": correlation if isinstance(correlation, str) else None,
+        "trace_id": traceparent[3:35] if traceparent else None,
+        "traceparent": traceparent,
+    }

@@ -99,14 +99,24 @@ def publishing(rows: Sequence[Any]) -> Iterator[None]:
             span.end()
 
 
+def receiving(service: str, raw: dict) -> contextlib.AbstractContextManager[None]:
+    """The consumer step handles this raw event meanwhile: its ids on every line, a consumer span.
+
+    Without tracing this is one bind and unbind: it runs for every event message.
+    """
+    ids = context.event_ids(raw)
+    if not spans.enabled():
+        return context.Bound(ids)
+    return _received_span(raw, ids)
+
+
 @contextlib.contextmanager
-def receiving(service: str, raw: dict) -> Iterator[None]:
-    """The consumer step handles this raw event meanwhile: its ids on every line, a consumer span."""
-    traceparent = context.traceparent_of(raw)
-    attributes = {"messaging.system": "rabbitmq", "messaging.message.id": str(raw.get("id", ""))}
+def _received_span(raw: dict, ids: dict[str, str | None]) -> Iterator[None]:
+    """`receiving` with tracing on: the consumer span, and its traceparent bound for the next hop."""
+    attributes = {"messaging.system": "rabbitmq", "messaging.message.id": ids["event_id"] or ""}
     with (
-        spans.span(f"receive {raw.get('type')}", traceparent, "consumer", attributes) as current,
-        context.bound(**context.event_ids(raw), traceparent=current),
+        spans.span(f"receive {raw.get('type')}", ids["traceparent"], "consumer", attributes) as current,
+        context.bound(**{**ids, "traceparent": current}),
     ):
         yield
 
@@ -119,22 +129,26 @@ def handling(service: str, event_type: str, events: Sequence[Any], attempt: int)
     line says the batch was handled (a failure says so itself, from inside).
     """
     started = time.perf_counter()
-    traceparents = [tp for tp in (context.traceparent_of(event) for event in events) if tp]
-    first = traceparents[0] if traceparents else None
+    ids = context.batch_ids(events)
+    first, links = ids["traceparent"], ()
+    if spans.enabled() and first is None:  # a mixed batch: child of the first trace, linked to the others
+        distinct = dict.fromkeys(context.attribute(event, "traceparent") for event in events)
+        traceparents = [tp for tp in map(context.valid_traceparent, distinct) if tp]
+        first, links = (traceparents[0], traceparents[1 : MAX_LINKS + 1]) if traceparents else (None, ())
     attributes = {"ripple.service": service, "ripple.events": len(events), "ripple.attempt": attempt}
-    links = list(dict.fromkeys(traceparents[1:]))[:MAX_LINKS]
-    with spans.span(f"process {event_type}", first, "consumer", attributes, links) as current:
-        ids = context.batch_ids(events)
-        with context.bound(**ids, traceparent=current if ids.get("trace_id") else None):
-            yield
-            task_log.info(
-                "%s handled %d %s events (attempt %d) in %.1f ms",
-                service,
-                len(events),
-                event_type,
-                attempt,
-                (time.perf_counter() - started) * 1000,
-            )
+    with (
+        spans.span(f"process {event_type}", first, "consumer", attributes, links) as current,
+        context.bound(**{**ids, "traceparent": current if ids["trace_id"] else None}),
+    ):
+        yield
+        task_log.info(
+            "%s handled %d %s events (attempt %d) in %.1f ms",
+            service,
+            len(events),
+            event_type,
+            attempt,
+            (time.perf_counter() - started) * 1000,
+        )
 
 
 @contextlib.contextmanager
@@ -145,10 +159,10 @@ def delivering(channel: str, payload: str) -> Iterator[None]:
     except ValueError:
         event = {}
     event = event if isinstance(event, dict) else {}
-    traceparent = context.traceparent_of(event)
+    ids = context.event_ids(event)
     with (
-        spans.span(f"deliver {channel}", traceparent, "client", {"ripple.channel": channel}) as current,
-        context.bound(**context.event_ids(event), traceparent=current),
+        spans.span(f"deliver {channel}", ids["traceparent"], "client", {"ripple.channel": channel}) as sent,
+        context.bound(**{**ids, "traceparent": sent}),
     ):
         yield
 

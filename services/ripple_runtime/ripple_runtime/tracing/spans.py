@@ -19,6 +19,8 @@ from typing import Any
 from ripple_runtime.tracing import context
 
 TRACER_NAME = "ripple"
+# Read once: the environment of a process does not change under it, and this is asked per event.
+EXPORTING = bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
 _provider: Any = None
 _tracer: Any = None
 _provider_pid: int | None = None
@@ -26,7 +28,7 @@ _provider_pid: int | None = None
 
 def enabled() -> bool:
     """Whether this process exports spans: an OTLP endpoint is configured, or a test set an exporter up."""
-    return _tracer is not None or bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+    return EXPORTING or _tracer is not None
 
 
 def service_name(service: str | None = None, role: str | None = None) -> str:
@@ -71,7 +73,7 @@ def reset() -> None:
 
 def tracer() -> Any:
     """The tracer of this process, set up on first use (and again in a forked child)."""
-    if _tracer is None or (_provider_pid != os.getpid() and os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")):
+    if _tracer is None or (_provider_pid != os.getpid() and EXPORTING):
         setup()
     return _tracer
 
