@@ -24,7 +24,7 @@ from ripple_testing.processes import wait_until
 from ripple_testing.servers import WebhookReceiver
 from tests_e2e.flow import delete_ripples_everywhere
 from tests_e2e.otlp import OtlpReceiver
-from tests_e2e.system import DevSystem, RabbitDefinitions
+from tests_e2e.system import running_dev_system
 
 CORRELATION_ID = "trace-test-7f3a"
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -46,24 +46,13 @@ def receivers():
 @pytest.fixture(scope="module")
 def system(tmp_path_factory, receivers):
     """`make dev` logging JSON and exporting spans to the test's receiver; Ctrl-C at the end."""
-    tmp = tmp_path_factory.mktemp("observability")
-    rabbit = RabbitDefinitions()
-    rabbit.import_()
-    dev = DevSystem(
-        tmp,
-        rabbit,
-        {
-            "LOG_FORMAT": "json",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": receivers[1].endpoint,
-            "OTEL_BSP_SCHEDULE_DELAY": "200",  # export within a fraction of a second, not 5 s
-        },
-    )
-    try:
-        dev.start()
+    settings = {
+        "LOG_FORMAT": "json",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receivers[1].endpoint,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",  # export within a fraction of a second, not 5 s
+    }
+    with running_dev_system(tmp_path_factory.mktemp("observability"), settings) as dev:
         yield dev
-    finally:
-        dev.stop()
-        rabbit.remove()
 
 
 def json_lines(log: str) -> list[dict]:
