@@ -2,7 +2,8 @@
 
 - `serve`: the request middleware (catalog.request_context) serves a request inside it: the
   request's correlation id and trace (the caller's traceparent, else a new trace) are bound,
-  an API span is made when tracing is on, and one log line says what was answered.
+  an API span is made when tracing is on, and one log line says what was answered (INFO for
+  writes, DEBUG for reads).
 - `publishing`: the relay writes a batch inside it: one producer span per event, child of the
   traceparent its outbox row carries (only when tracing is on; the relay's fast path pays nothing else).
 - `receiving`: the consumer step handles one event message inside it.
@@ -25,6 +26,8 @@ from ripple_runtime.tracing import context, spans
 
 CORRELATION_HEADER = "X-Correlation-ID"
 MAX_LINKS = 32
+# Reads are logged at DEBUG: health checks poll every second, and gunicorn's access log has them.
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 NAMED_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 request_log = logging.getLogger("ripple.requests")
 task_log = logging.getLogger("ripple.tasks")
@@ -46,7 +49,8 @@ def serve(request: Any, get_response: Callable[[Any], Any]) -> Any:
             route = getattr(getattr(request, "resolver_match", None), "route", None)
             if route:
                 spans.rename_current(f"{request.method} {route_template(route)}")
-            request_log.info(
+            request_log.log(
+                logging.DEBUG if request.method in READS else logging.INFO,
                 "%s %s %s",
                 request.method,
                 request.path,

@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import logging.config
+from types import SimpleNamespace
 
 import pytest
 from celery import Celery
@@ -32,11 +33,11 @@ def json_lines(monkeypatch):
     [console] = [handler for handler in root.handlers if handler.name == "console"]
     console.setStream(written)  # the handler as configured, writing where the test reads
 
-    def read() -> list[dict]:
+    def read(logger: str = "ripple.test") -> list[dict]:
         lines = written.getvalue().splitlines()
         written.seek(0)
         written.truncate()
-        return [json.loads(line) for line in lines if '"logger": "ripple.test"' in line]
+        return [json.loads(line) for line in lines if f'"logger": "{logger}"' in line]
 
     yield read
     root.handlers[:], _ = saved[0], root.setLevel(saved[1])
@@ -144,3 +145,23 @@ def test_traceparents_are_checked_and_a_new_one_starts_a_sampled_trace():
     assert context.valid_traceparent("00-" + "0" * 32 + "-b7ad6b7169203331-01") is None
     assert context.valid_traceparent("not a traceparent") is None
     assert context.trace_id_of(TRACEPARENT) == TRACE_ID
+
+
+@pytest.mark.parametrize(("method", "level"), [("DELETE", "INFO"), ("GET", "DEBUG")])
+def test_the_request_line_says_what_was_answered_writes_at_info_reads_at_debug(json_lines, method, level):
+    logging.getLogger("ripple.requests").setLevel(logging.DEBUG)
+    request = SimpleNamespace(
+        method=method, path="/api/v1/products/1/", traceparent=None, correlation_id="req-1"
+    )
+    try:
+        hooks.serve(request, lambda req: SimpleNamespace(status_code=204))
+    finally:
+        logging.getLogger("ripple.requests").setLevel(logging.NOTSET)
+    [line] = json_lines(logger="ripple.requests")
+    assert (line["level"], line["method"], line["status"], line["correlation_id"]) == (
+        level,
+        method,
+        204,
+        "req-1",
+    )
+    assert line["trace_id"] == context.trace_id_of(request.traceparent)  # the new trace the API started
