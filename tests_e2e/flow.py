@@ -19,8 +19,13 @@ from tests_e2e.system import DevSystem
 MAKE_MUG = r"printf '\377\330\377\340ripple mug\377\331' > mug.jpg"
 
 
-def delete_ripples_everywhere(system: DevSystem, receiver: WebhookReceiver) -> dict:
-    """Every effect of every service for one deleted product; return the product as created."""
+def delete_ripples_everywhere(
+    system: DevSystem, receiver: WebhookReceiver, delete_headers: dict[str, str] | None = None
+) -> dict:
+    """Every effect of every service for one deleted product (its DELETE sent with these headers).
+
+    Return the product as created.
+    """
     api = system.api()
     hook = api.post(
         system.url("notifications", "/api/v1/webhooks/"),
@@ -58,7 +63,7 @@ def delete_ripples_everywhere(system: DevSystem, receiver: WebhookReceiver) -> d
 
     wait_until(lambda: [h["product_id"] for h in hits()] == [product["id"]], what="the product in search")
 
-    deleted = api.delete(system.url("catalog", f"/api/v1/products/{product['id']}/"))
+    deleted = api.delete(system.url("catalog", f"/api/v1/products/{product['id']}/"), headers=delete_headers)
     assert deleted.status_code == 204
     deletion_url = deleted.headers["Location"]
 

@@ -7,12 +7,14 @@ compose; databases are SQLite files and media a folder in a temporary RIPPLE_VAR
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
@@ -204,3 +206,17 @@ class DevSystem:
         code = self.process.interrupt()
         time.sleep(0.5)
         return code
+
+
+@contextlib.contextmanager
+def running_dev_system(tmp: Path, extra_env: dict[str, str], workers: bool = True) -> Iterator[DevSystem]:
+    """`make dev` under broker users of its own (imported, removed after), started; Ctrl-C at the end."""
+    rabbit = RabbitDefinitions()
+    rabbit.import_()
+    dev = DevSystem(tmp, rabbit, extra_env)
+    try:
+        dev.start(workers=workers)
+        yield dev
+    finally:
+        dev.stop()
+        rabbit.remove()

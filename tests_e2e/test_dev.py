@@ -16,7 +16,7 @@ import requests
 
 from ripple_testing.processes import wait_until
 from ripple_testing.servers import free_port
-from tests_e2e.system import REPO_DIR, DevSystem, RabbitDefinitions
+from tests_e2e.system import REPO_DIR, running_dev_system
 
 EXPORTED = {
     "RIPPLE_ADMIN_USER": "ops",
@@ -29,15 +29,8 @@ EXPORTED = {
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
     """`make dev` with exported credentials; Ctrl-C at the end."""
-    rabbit = RabbitDefinitions()
-    rabbit.import_()
-    dev = DevSystem(tmp_path_factory.mktemp("dev"), rabbit, EXPORTED)
-    try:
-        dev.start(workers=False)
+    with running_dev_system(tmp_path_factory.mktemp("dev"), EXPORTED, workers=False) as dev:
         yield dev
-    finally:
-        dev.stop()
-        rabbit.remove()
 
 
 def generated(system) -> dict[str, str]:

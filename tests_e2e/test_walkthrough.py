@@ -16,7 +16,7 @@ import requests
 from ripple_testing.processes import wait_until
 from ripple_testing.servers import WebhookReceiver
 from tests_e2e.flow import MAKE_MUG, delete_ripples_everywhere
-from tests_e2e.system import REPO_DIR, DevSystem, RabbitDefinitions
+from tests_e2e.system import REPO_DIR, running_dev_system
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +30,8 @@ def receiver():
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
     """`make dev` with its own var dir, ports and broker users; Ctrl-C at the end."""
-    tmp = tmp_path_factory.mktemp("walkthrough")
-    rabbit = RabbitDefinitions()
-    rabbit.import_()
-    dev = DevSystem(tmp, rabbit, {})
-    try:
-        dev.start()
+    with running_dev_system(tmp_path_factory.mktemp("walkthrough"), {}) as dev:
         yield dev
-    finally:
-        dev.stop()
-        rabbit.remove()
 
 
 def test_a_delete_ripples_to_media_search_webhooks_email_and_flower(system, receiver):

@@ -16,6 +16,8 @@ ROOT="${RIPPLE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 HOST="${RIPPLE_BIND_HOST:-127.0.0.1}"
 service="${1:?usage: ripple.sh SERVICE ROLE}"
 role="${2:-}"
+# Every log line and span says which process it came from (ripple_runtime.tracing).
+export RIPPLE_PROCESS_ROLE="$role"
 
 port_of() {
   case "$1" in

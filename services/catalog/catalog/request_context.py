@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from ripple_runtime.tracing import hooks
+
 CORRELATION_HEADER = "X-Correlation-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -33,7 +35,7 @@ class RequestContextMiddleware:
         request.traceparent = traceparent if _TRACEPARENT.match(traceparent) else None
         token = _current_request.set(request)
         try:
-            response = self.get_response(request)
+            response = hooks.serve(request, self.get_response)  # log ids, trace (a new one if none came)
         finally:
             _current_request.reset(token)
         response[CORRELATION_HEADER] = request.correlation_id
@@ -58,5 +60,5 @@ def current_correlation_id() -> str | None:
 
 
 def current_traceparent() -> str | None:
-    """The W3C traceparent the caller sent, if any."""
+    """The W3C traceparent to hand on: the API span's, else the caller's, else a new trace's."""
     return getattr(current_request(), "traceparent", None)

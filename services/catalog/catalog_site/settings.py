@@ -98,7 +98,7 @@ LEDGER_ENABLED = env.bool("LEDGER_ENABLED", default=True)
 # A deletion still pending this long after it was requested is flagged overdue.
 LEDGER_OVERDUE_SECONDS = env.int("LEDGER_OVERDUE_SECONDS", default=300)
 
-LOGGING = service_settings.logging_config()
+LOGGING = service_settings.logging_config(RIPPLE_SERVICE)
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

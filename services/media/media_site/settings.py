@@ -46,4 +46,4 @@ CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
 EVENT_RETRY = service_settings.event_retry()
 RETENTION = service_settings.retention()  # what the worker prunes, and when (ripple_runtime.retention)
 
-LOGGING = service_settings.logging_config()
+LOGGING = service_settings.logging_config(RIPPLE_SERVICE)

@@ -22,6 +22,7 @@ from notifications import deliveries, emails, webhooks
 from notifications.deliveries import AttemptLog, AttemptResult, Verdict
 from notifications.models import Delivery
 from notifications_site.celery import app
+from ripple_runtime.tracing import hooks
 
 logger = logging.getLogger(__name__)
 TASK_OPTIONS = {
@@ -62,7 +63,8 @@ def attempt(delivery: Delivery, send, attempt_log: AttemptLog) -> Attempted | No
         return None
     attempted_at = timezone.now()
     try:
-        result = send(delivery)
+        with hooks.delivering(delivery.channel, delivery.payload):  # the event's ids and trace go on
+            result = send(delivery)
     except Exception as exc:  # a bug or an outage we did not foresee: log it and retry like any failure
         logger.exception("delivery %s failed unexpectedly", delivery.pk)
         result = AttemptResult(Verdict.RETRY, 0, error=f"{type(exc).__name__}: {exc}")

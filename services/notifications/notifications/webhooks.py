@@ -23,6 +23,7 @@ from notifications.deliveries import AttemptResult, Verdict
 from notifications.models import Delivery, WebhookEndpoint
 from notifications.pinning import PinnedAddressAdapter
 from notifications.webhook_urls import validate_webhook_url
+from ripple_runtime.tracing import hooks
 
 USER_AGENT = "Ripple-Notifications/1.0 (+https://www.standardwebhooks.com/)"
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
@@ -54,9 +55,10 @@ def signing_secrets(endpoint: WebhookEndpoint) -> list[str]:
 
 
 def signed_headers(delivery: Delivery, body: bytes) -> dict[str, str]:
-    """The Standard Webhooks headers; `webhook-id` is the event id, the same on every retry."""
+    """The Standard Webhooks headers (`webhook-id`: the event id, alike on every retry), and the trace's."""
     msg_id, timestamp = str(delivery.event_id), int(time.time())
     return {
+        **hooks.outgoing_headers(),  # traceparent, X-Correlation-ID
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signing.signature_header(

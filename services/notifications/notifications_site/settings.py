@@ -104,7 +104,7 @@ EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ripple <notifications@ripple.localhost>")
 
-LOGGING = service_settings.logging_config()
+LOGGING = service_settings.logging_config(RIPPLE_SERVICE)
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

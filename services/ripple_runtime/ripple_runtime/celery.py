@@ -21,6 +21,7 @@ from ripple_runtime import periodic, retention
 from ripple_runtime.messaging import consumer, queues, tasks
 from ripple_runtime.messaging.service import EventService
 from ripple_runtime.outbox.worker_step import OutboxRelayStep
+from ripple_runtime.tracing import logs
 from shared_contracts import topology
 
 
@@ -50,6 +51,7 @@ def configure(app: Celery, service: EventService) -> None:
         broker_heartbeat=30,
         worker_hijack_root_logger=False,
     )
+    logs.connect_celery_signals()  # the service's LOGGING in the worker, the task id on every line
 
 
 def install(app: Celery, service: EventService) -> None:

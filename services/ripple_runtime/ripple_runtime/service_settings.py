@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ripple_runtime import retry
 from ripple_runtime.retry import RetryPolicy
+from ripple_runtime.tracing import logs
 
 env = environ.Env()
 
@@ -52,16 +53,11 @@ def database(default_sqlite_path: Path, *, atomic_requests: bool = True) -> dict
     return db
 
 
-def logging_config() -> dict[str, Any]:
-    """One plain log format on stderr, level from LOG_LEVEL."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-        "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-        "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
-    }
+def logging_config(service: str) -> dict[str, Any]:
+    """Logs on stderr as LOG_FORMAT says (text, json), level from LOG_LEVEL (ripple_runtime.tracing.logs)."""
+    return logs.logging_config(
+        service, env.str("LOG_FORMAT", default="text"), env.str("LOG_LEVEL", default="INFO")
+    )
 
 
 def broker_url() -> str:

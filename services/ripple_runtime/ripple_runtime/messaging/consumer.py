@@ -24,6 +24,7 @@ from kombu import Consumer, Producer
 
 from ripple_runtime.messaging import binding, deadletter, queues, receipts
 from ripple_runtime.messaging.service import EventService
+from ripple_runtime.tracing import hooks
 from shared_contracts.events import InvalidEvent, decode_body, parse_event
 
 log = logging.getLogger(__name__)
@@ -74,12 +75,17 @@ class EventConsumerStep(bootsteps.ConsumerStep):
         self._close_publisher()
 
     def on_message(self, message) -> None:
-        """Read and validate one event message and buffer it, dead-letter it, or ack a foreign type."""
+        """Read one event message, then handle it under its ids and trace (ripple_runtime.tracing)."""
         try:
             raw = binding.read_event(message.body, message.content_type, message.headers)
         except InvalidEvent as exc:
             self._dead_letter(message, None, exc.reason, "invalid")
             return
+        with hooks.receiving(self.service.name, raw):
+            self._on_event(message, raw)
+
+    def _on_event(self, message, raw: dict) -> None:
+        """Validate one event and buffer it, dead-letter it, or ack a foreign type."""
         event_type = raw.get("type")
         if not isinstance(event_type, str) or not event_type:
             self._dead_letter(message, raw, "invalid event: no type", "invalid")

@@ -15,6 +15,7 @@ from django.db import DatabaseError
 
 from ripple_runtime.messaging import deadletter, receipts
 from ripple_runtime.messaging.service import EventService, PermanentFailure
+from ripple_runtime.tracing import hooks
 from shared_contracts.events import CloudEvent, InvalidEvent, parse_event
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,8 @@ def register(app: Celery, service: EventService, event_type: str) -> Task:
     """Register the Celery task of one event type; its name says the service and the type."""
 
     def handle(self: Task, events: list) -> dict:
-        return run(self, service, event_type, events)
+        with hooks.handling(service.name, event_type, events, self.request.retries + 1):
+            return run(self, service, event_type, events)
 
     handle.__doc__ = f"{service.name}: handle {event_type} events."
     return app.task(

@@ -29,6 +29,7 @@ from ripple_runtime.messaging.publisher import BatchResult, ConfirmingPublisher,
 from ripple_runtime.messaging.queues import exchange_named
 from ripple_runtime.outbox import claims, heartbeats
 from ripple_runtime.outbox.wakeup import PollWakeup
+from ripple_runtime.tracing import hooks
 from shared_contracts import topology
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,8 @@ class OutboxRelay:
                 )
                 for row in rows
             ]
-            sent = (rows, self.publisher.send(messages))
+            with hooks.publishing(rows):  # a producer span per event, when tracing is on
+                sent = (rows, self.publisher.send(messages))
         self.flush()
         self._in_flight = sent
         return len(rows)
@@ -126,7 +128,7 @@ class OutboxRelay:
         pk_by_event = {str(row.event_id): row.id for row in rows}
         claims.mark_published([pk_by_event[event_id] for event_id in batch.confirmed])
         for event_id, reason in batch.failed.items():
-            log.error("event %s was not published: %s", event_id, reason)
+            log.error("event %s was not published: %s", event_id, reason, extra={"event_id": event_id})
         refused = {pk_by_event[event_id]: reason for event_id, reason in batch.failed.items()}
         if refused:
             parked = claims.mark_failed(refused, self.settings.refusals)
