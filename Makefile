@@ -19,7 +19,7 @@ DEV_ENV := $(RIPPLE_VAR_DIR)/dev.env
 TEST_DB_PREFIX ?= ripple
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install uv browser test test-contracts test-runtime test-sqlite test-e2e test-compose faults lint format schemas dev demo up down logs bench clean
+.PHONY: help install uv browser prometheus test test-contracts test-runtime test-sqlite test-e2e test-compose faults lint format schemas dev demo up down logs bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -36,7 +36,11 @@ browser: ## install headless Chromium (Debian's package) for the Swagger UI test
 	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
 	  else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; }
 
-test: install browser test-contracts test-runtime $(SERVICES:%=test-%) test-e2e test-compose ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1, a Docker engine for compose)
+prometheus: ## install Prometheus and promtool (Debian's package) for the metrics tests and the config check, if missing
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q --no-install-recommends prometheus; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends prometheus; fi; }
+
+test: install browser prometheus test-contracts test-runtime $(SERVICES:%=test-%) test-e2e test-compose ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1, a Docker engine for compose)
 
 test-contracts: install ## shared_contracts: schemas, golden events, topology; installed alone in a fresh venv
 	cd shared_contracts && RIPPLE_TEST_UV="$(UV)" $(PY) -m pytest -q
