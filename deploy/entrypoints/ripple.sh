@@ -89,7 +89,7 @@ offset="$(metrics_offset "$service" "$role")"
 case "${METRICS_ENABLED:-1}" in 0 | false | False | FALSE | no | off) offset="" ;; esac
 if [ -n "$offset" ]; then
   METRICS_PORT="${METRICS_PORT:-$((${METRICS_BASE_PORT:-9400} + offset))}"
-  PROMETHEUS_MULTIPROC_DIR="$(mktemp -d "${TMPDIR:-/tmp}/ripple-metrics-$service-$role.XXXXXX")"
+  PROMETHEUS_MULTIPROC_DIR="$(mktemp -d -t "ripple-metrics-$service-$role.XXXXXX")"
   RIPPLE_METRICS_DIR_OWNER="$$" # the process exec'd below keeps this pid
   export METRICS_PORT PROMETHEUS_MULTIPROC_DIR RIPPLE_METRICS_DIR_OWNER
 fi
