@@ -18,12 +18,5 @@ def open_deletions(service: str) -> Iterator[GaugeMetricFamily]:
         open=Count("id"), oldest=Min("requested_at")
     )
     age = (timezone.now() - found["oldest"]).total_seconds() if found["oldest"] else 0.0
-    yield gauge(
-        "ripple_ledger_open_deletions", "Deletions still pending in the ledger.", service, found["open"]
-    )
-    yield gauge(
-        "ripple_ledger_oldest_pending_age_seconds",
-        "Age of the oldest pending deletion (0 when none is open).",
-        service,
-        max(age, 0.0),
-    )
+    yield gauge("ripple_ledger_open_deletions", service, found["open"])
+    yield gauge("ripple_ledger_oldest_pending_age_seconds", service, max(age, 0.0))

@@ -104,6 +104,28 @@ HTTP_DURATION = Histogram(
     buckets=FAST_BUCKETS,
 )
 
+# Gauges of stored state, computed at scrape time (ripple_runtime.metrics.scrape, the catalog's
+# ledger.metrics), each with the `service` label: name -> meaning.
+STATE_GAUGES = {
+    "ripple_outbox_pending_rows": "Outbox rows waiting to be published.",
+    "ripple_outbox_parked_rows": "Outbox rows parked after their last refused attempt (re-send them).",
+    "ripple_outbox_oldest_pending_age_seconds": "Age of the oldest pending outbox row (0 when none waits).",
+    "ripple_dead_letter_queue_depth": "Messages in the service's dead-letter queue.",
+    "ripple_ledger_open_deletions": "Deletions still pending in the ledger.",
+    "ripple_ledger_oldest_pending_age_seconds": "Age of the oldest pending deletion (0 when none is open).",
+}
+
+
+def exposed() -> dict[str, str]:
+    """Every `ripple_` metric as a scrape names it (a counter ends in `_total`) and its type."""
+    from prometheus_client import REGISTRY
+
+    found = {name: "gauge" for name in STATE_GAUGES}
+    for family in REGISTRY.collect():
+        if family.name.startswith("ripple_"):
+            found[family.name + ("_total" if family.type == "counter" else "")] = family.type
+    return found
+
 
 def known_type(event_type: object) -> str:
     """The event type as a label: a type of the contracts, else `other` (so labels stay few)."""

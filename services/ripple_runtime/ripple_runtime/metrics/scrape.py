@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from ripple_runtime.metrics import STATE_GAUGES
+
 log = logging.getLogger(__name__)
 
 
@@ -32,21 +34,9 @@ def outbox_backlog(service: str) -> Iterator[GaugeMetricFamily]:
         oldest=Min("created_at", filter=pending),
     )
     age = (timezone.now() - found["oldest"]).total_seconds() if found["oldest"] else 0.0
-    yield gauge(
-        "ripple_outbox_pending_rows", "Outbox rows waiting to be published.", service, found["pending"]
-    )
-    yield gauge(
-        "ripple_outbox_parked_rows",
-        "Outbox rows parked after their last refused attempt.",
-        service,
-        found["parked"],
-    )
-    yield gauge(
-        "ripple_outbox_oldest_pending_age_seconds",
-        "Age of the oldest pending outbox row (0 when none waits).",
-        service,
-        max(age, 0.0),
-    )
+    yield gauge("ripple_outbox_pending_rows", service, found["pending"])
+    yield gauge("ripple_outbox_parked_rows", service, found["parked"])
+    yield gauge("ripple_outbox_oldest_pending_age_seconds", service, max(age, 0.0))
 
 
 def dead_letter_depth(service: str) -> Iterator[GaugeMetricFamily]:
@@ -59,14 +49,12 @@ def dead_letter_depth(service: str) -> Iterator[GaugeMetricFamily]:
     queue = SUBSCRIPTIONS[service].dead_letter_queue_name
     with Connection(settings.BROKER_URL, connect_timeout=3) as conn:
         depth = conn.default_channel.queue_declare(queue=queue, passive=True).message_count
-    yield gauge(
-        "ripple_dead_letter_queue_depth", "Messages in the service's dead-letter queue.", service, depth
-    )
+    yield gauge("ripple_dead_letter_queue_depth", service, depth)
 
 
-def gauge(name: str, documentation: str, service: str, value: float) -> GaugeMetricFamily:
-    """One gauge with the `service` label."""
-    family = GaugeMetricFamily(name, documentation, labels=["service"])
+def gauge(name: str, service: str, value: float) -> GaugeMetricFamily:
+    """One of the STATE_GAUGES, with its meaning as help and the `service` label."""
+    family = GaugeMetricFamily(name, STATE_GAUGES[name], labels=["service"])
     family.add_metric([service], value)
     return family
 
