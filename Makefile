@@ -104,7 +104,7 @@ down: ## stop the containers (add V=1 to also delete their volumes)
 logs: ## follow the containers' logs
 	docker compose logs --follow --tail 100
 
-bench: install ## measure the speed targets: catalog, relay restart, consumers draining 10,000 events, single deletes end to end, make dev's start, audits, the ledger
+bench: install ## measure the speed targets: catalog, relay restart, consumers draining 10,000 events, single deletes end to end, make dev's start, audits, the ledger, the cost of metrics
 	$(PY) -m tests_e2e.bench.catalog
 	$(PY) -m tests_e2e.bench.relay_restart
 	$(PY) -m tests_e2e.bench.consumers
@@ -112,6 +112,7 @@ bench: install ## measure the speed targets: catalog, relay restart, consumers d
 	$(PY) -m tests_e2e.bench.devstart
 	$(PY) -m tests_e2e.bench.audit
 	$(PY) -m tests_e2e.bench.ledger
+	$(PY) -m tests_e2e.bench.metrics_cost
 
 clean: ## remove the virtual environment and local data
 	rm -rf $(VENV) var

@@ -52,12 +52,20 @@ def registry(collectors: tuple[Collector, ...] = ()) -> CollectorRegistry:
 
 
 def serve(*collectors: Collector) -> int | None:
-    """Serve `/metrics` on METRICS_PORT (bound like the APIs: RIPPLE_BIND_HOST); the port, or None if off."""
+    """Serve `/metrics` on METRICS_PORT (bound like the APIs: RIPPLE_BIND_HOST); the port, or None if not.
+
+    A port already taken is logged as an error and the process goes on without `/metrics`:
+    metrics never stop a relay or a worker from doing its work.
+    """
     port = os.environ.get(PORT_VARIABLE, "")
     if not metrics.ENABLED or not port or int(port) == 0:
         return None
     host = os.environ.get("RIPPLE_BIND_HOST", "127.0.0.1")
-    start_http_server(int(port), addr=host, registry=registry(collectors))
+    try:
+        start_http_server(int(port), addr=host, registry=registry(collectors))
+    except OSError as exc:
+        log.error("metrics: cannot serve on %s:%s (%s); this process runs without /metrics", host, port, exc)
+        return None
     _remove_directory_at_exit()
     log.info("metrics at http://%s:%s/metrics", host, port)
     return int(port)

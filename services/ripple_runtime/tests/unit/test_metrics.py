@@ -9,6 +9,7 @@ served with prometheus_client's own text parser.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -113,3 +114,14 @@ def test_labels_stay_bounded_whatever_arrives():
         "5xx",
         "none",
     ]
+
+
+def test_a_taken_port_is_logged_and_the_process_goes_on(monkeypatch, caplog):
+    from ripple_runtime.metrics import exposition
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("METRICS_PORT", str(taken.getsockname()[1]))
+        assert exposition.serve() is None
+    assert "cannot serve" in caplog.text

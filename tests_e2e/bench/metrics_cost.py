@@ -1,0 +1,123 @@
+"""Benchmark: what Prometheus metrics cost the relay and each consumer (`make bench`; target ≤ 5 %).
+
+In one run, the relay publishes RELAY_EVENTS outbox rows with metrics on and with metrics off
+(METRICS_ENABLED=0), and each consuming service's worker drains the consumers bench's queued
+events both ways; rounds alternate which goes first, and each figure is the median of its
+rounds. "On" is what ripple.sh runs: multiprocess mode, a fresh PROMETHEUS_MULTIPROC_DIR per
+process (not scraped: a scrape every 15 s is one read of a few files). The cost is
+1 - rate(on) / rate(off), in per cent; below zero is noise.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from tests_e2e.bench import consumers, data, phases
+from tests_e2e.bench.harness import REPO_DIR, BenchEnv
+from tests_e2e.bench.report import Row, at_most, render, write_json
+
+ROUNDS = int(os.environ.get("RIPPLE_BENCH_METRICS_ROUNDS", "2"))
+COST_LIMIT_PERCENT = 5.0
+JSON_PATH = REPO_DIR / "var" / "bench" / "metrics_cost.json"
+
+
+def metrics_env(on: bool) -> dict[str, str]:
+    """A process's metrics settings: on as ripple.sh sets them (a fresh multiprocess directory), or off."""
+    if not on:
+        return {"METRICS_ENABLED": "0"}
+    return {
+        "METRICS_ENABLED": "1",
+        "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="ripple-bench-metrics-"),
+    }
+
+
+def both_ways(measure: Callable[[dict[str, str]], float]) -> dict:
+    """Events/s with metrics on and off, ROUNDS each, alternating which goes first; medians and rounds."""
+    rounds = []
+    for number in range(ROUNDS):
+        rates = {}
+        for on in (True, False) if number % 2 == 0 else (False, True):
+            env = metrics_env(on)
+            try:
+                rates["on" if on else "off"] = measure(env)
+            finally:
+                if env.get("PROMETHEUS_MULTIPROC_DIR"):
+                    shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+        print(
+            f"          round {number + 1}: on {rates['on']:,.0f} ev/s, off {rates['off']:,.0f} ev/s",
+            flush=True,
+        )
+        rounds.append(rates)
+    on = statistics.median(r["on"] for r in rounds)
+    off = statistics.median(r["off"] for r in rounds)
+    return {"on_events_per_s": round(on, 1), "off_events_per_s": round(off, 1), "rounds": rounds}
+
+
+def relay_rate(bench: BenchEnv, env: dict[str, str]) -> float:
+    """Start a relay with `env`, time RELAY_EVENTS fresh outbox rows to their last confirm, stop it."""
+    bench.extra_env = env
+    relay = bench.start_relay(bench.broker_url)
+    try:
+        seconds = phases.relay_round(bench, data.delete_event_messages(phases.RELAY_EVENTS))
+    finally:
+        relay.stop()
+        bench.extra_env = {}
+    return phases.RELAY_EVENTS / seconds
+
+
+def run() -> dict:
+    """Measure the relay, then each consuming service, both ways."""
+    results: dict = {"load_average_before": os.getloadavg()}
+    bench = BenchEnv()
+    try:
+        bench.setup()
+        print(f"relay: {phases.RELAY_EVENTS:,} outbox rows, metrics on and off ({ROUNDS} rounds)", flush=True)
+        results["relay"] = both_ways(lambda env: relay_rate(bench, env))
+    finally:
+        bench.teardown()
+    for service in consumers.TARGETS:
+        print(
+            f"{service}: drain {consumers.EVENTS:,} events, metrics on and off ({ROUNDS} rounds)", flush=True
+        )
+        results[service] = both_ways(lambda env, s=service: consumers.drain_rate(s, env))
+    results["load_average_after"] = os.getloadavg()
+    return results
+
+
+def table(results: dict) -> list[Row]:
+    """Per process: both rates and the cost, judged against COST_LIMIT_PERCENT."""
+    rows = []
+    for name in ("relay", *consumers.TARGETS):
+        figures = results[name]
+        cost = 100 * (1 - figures["on_events_per_s"] / figures["off_events_per_s"])
+        rows += [
+            Row(f"{name}: metrics on (median)", figures["on_events_per_s"], "ev/s"),
+            Row(f"{name}: metrics off (median)", figures["off_events_per_s"], "ev/s"),
+            at_most(f"{name}: cost of metrics, 1 - on/off", round(cost, 2), "%", COST_LIMIT_PERCENT),
+        ]
+    return rows
+
+
+def main() -> int:
+    """Run the benchmark, print and store the table; 1 if the run itself failed."""
+    try:
+        results = run()
+    except Exception:
+        traceback.print_exc()
+        return 1
+    rows = table(results)
+    print("\n" + render(rows))
+    write_json(JSON_PATH, rows, results, benchmark="metrics_cost")
+    print(f"written to {Path(JSON_PATH).relative_to(REPO_DIR)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
