@@ -61,9 +61,11 @@ def credentials_line(dev_env: Path) -> str:
 
 def metrics_line() -> str:
     """Where each process serves /metrics: METRICS_BASE_PORT plus its offset (ripple_runtime.metrics)."""
-    if os.environ.get("METRICS_ENABLED", "1").strip().lower() in ("0", "false", "no", "off"):
-        return "metrics        off (METRICS_ENABLED=0)"
+    from ripple_runtime import metrics
     from ripple_runtime.metrics.exposition import DEFAULT_BASE_PORT, PORT_OFFSETS
+
+    if not metrics.ENABLED:
+        return "metrics        off (METRICS_ENABLED=0)"
 
     base = int(os.environ.get("METRICS_BASE_PORT", DEFAULT_BASE_PORT))
     ports = "  ".join(f"{name} :{base + offset}" for name, offset in PORT_OFFSETS.items())

@@ -113,3 +113,11 @@ def test_the_catalog_worker_reports_the_ledger(observed):
     worker = scrape(observed.system.metrics_url("catalog-worker"))
     assert total(worker, "ripple_ledger_open_deletions", service="catalog") == done.open_deletions == 0
     assert total(worker, "ripple_ledger_oldest_pending_age_seconds", service="catalog") == 0
+
+
+def test_make_dev_prints_where_each_process_serves_its_metrics(observed):
+    log = observed.system.process.log()
+    summary = log[log.index("== make dev: everything answers") :]
+    line = next(line for line in summary.splitlines() if "metrics" in line)
+    for process, offset in PORT_OFFSETS.items():
+        assert f"{process} :{observed.system.metrics_base_port + offset}" in line, line
