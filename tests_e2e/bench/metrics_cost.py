@@ -10,11 +10,14 @@ process (not scraped: a scrape every 15 s is one read of a few files). The cost 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -72,9 +75,64 @@ def relay_rate(bench: BenchEnv, env: dict[str, str]) -> float:
     return phases.RELAY_EVENTS / seconds
 
 
+def hook_microseconds() -> dict[str, float]:
+    """In this process (multiprocess mode must be on): microseconds the hooks add per event.
+
+    Load on the machine swings the end-to-end rates by more than 5 %; this is the hooks' own
+    cost, to set against the time one event takes in the relay or a consumer.
+    """
+    from types import SimpleNamespace
+
+    from ripple_runtime import metrics
+
+    event_type = "catalog.product.deleted.v1"
+    rows = [SimpleNamespace(event_type=event_type, event_id=n) for n in range(2000)]
+    batch = [(None, SimpleNamespace(type=event_type))] * 100
+
+    def per_call(call: Callable[[], object], repeat: int) -> float:
+        started = time.perf_counter()
+        for _ in range(repeat):
+            call()
+        return (time.perf_counter() - started) / repeat * 1e6
+
+    def task() -> None:
+        with metrics.handling("media", event_type):
+            metrics.inbox_skipped("media", event_type, 0)
+
+    return {
+        "relay_per_event_us": round(
+            per_call(lambda: metrics.relay_settled("catalog", rows, {}, 0.01), 50) / 2000, 2
+        ),
+        "consumer_step_per_event_us": round(
+            per_call(lambda: metrics.consumer_accepted("media", (e.type for _, e in batch)), 500) / 100, 2
+        ),
+        "task_per_batch_us": round(per_call(task, 2000), 1),
+    }
+
+
+def hooks_in_multiprocess_mode() -> dict[str, float]:
+    """hook_microseconds() in a fresh interpreter with a multiprocess directory, as ripple.sh runs it."""
+    env = {**os.environ, **metrics_env(True)}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "tests_e2e.bench.metrics_cost", "--hooks"],
+            cwd=REPO_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        )
+    finally:
+        shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    return json.loads(done.stdout)
+
+
 def run() -> dict:
-    """Measure the relay, then each consuming service, both ways."""
+    """Measure the hooks alone, then the relay and each consuming service, both ways."""
     results: dict = {"load_average_before": os.getloadavg()}
+    results["hooks"] = hooks_in_multiprocess_mode()
+    print(f"hooks alone: {results['hooks']}", flush=True)
     bench = BenchEnv()
     try:
         bench.setup()
@@ -93,7 +151,12 @@ def run() -> dict:
 
 def table(results: dict) -> list[Row]:
     """Per process: both rates and the cost, judged against COST_LIMIT_PERCENT."""
-    rows = []
+    hooks = results["hooks"]
+    rows = [
+        Row("hooks alone: relay, per event", hooks["relay_per_event_us"], "us"),
+        Row("hooks alone: consumer step, per event", hooks["consumer_step_per_event_us"], "us"),
+        Row("hooks alone: task, per batch", hooks["task_per_batch_us"], "us"),
+    ]
     for name in ("relay", *consumers.TARGETS):
         figures = results[name]
         cost = 100 * (1 - figures["on_events_per_s"] / figures["off_events_per_s"])
@@ -120,4 +183,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--hooks"]:
+        print(json.dumps(hook_microseconds()))
+        sys.exit(0)
     sys.exit(main())
