@@ -19,7 +19,7 @@ DEV_ENV := $(RIPPLE_VAR_DIR)/dev.env
 TEST_DB_PREFIX ?= ripple
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install uv browser test test-contracts test-runtime test-sqlite test-e2e test-compose faults lint format schemas dev demo up down logs bench clean
+.PHONY: help install uv browser prometheus test test-contracts test-runtime test-sqlite test-e2e test-compose faults lint format schemas dev demo up down logs bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -36,7 +36,11 @@ browser: ## install headless Chromium (Debian's package) for the Swagger UI test
 	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
 	  else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; }
 
-test: install browser test-contracts test-runtime $(SERVICES:%=test-%) test-e2e test-compose ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1, a Docker engine for compose)
+prometheus: ## install Prometheus and promtool (Debian's package) for the metrics tests and the config check, if missing
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q --no-install-recommends prometheus; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends prometheus; fi; }
+
+test: install browser prometheus test-contracts test-runtime $(SERVICES:%=test-%) test-e2e test-compose ## run every test (RabbitMQ and PostgreSQL on 127.0.0.1, a Docker engine for compose)
 
 test-contracts: install ## shared_contracts: schemas, golden events, topology; installed alone in a fresh venv
 	cd shared_contracts && RIPPLE_TEST_UV="$(UV)" $(PY) -m pytest -q
@@ -100,7 +104,7 @@ down: ## stop the containers (add V=1 to also delete their volumes)
 logs: ## follow the containers' logs
 	docker compose logs --follow --tail 100
 
-bench: install ## measure the speed targets: catalog, relay restart, consumers draining 10,000 events, single deletes end to end, make dev's start, audits, the ledger
+bench: install ## measure the speed targets: catalog, relay restart, consumers draining 10,000 events, single deletes end to end, make dev's start, audits, the ledger, the cost of metrics
 	$(PY) -m tests_e2e.bench.catalog
 	$(PY) -m tests_e2e.bench.relay_restart
 	$(PY) -m tests_e2e.bench.consumers
@@ -108,6 +112,7 @@ bench: install ## measure the speed targets: catalog, relay restart, consumers d
 	$(PY) -m tests_e2e.bench.devstart
 	$(PY) -m tests_e2e.bench.audit
 	$(PY) -m tests_e2e.bench.ledger
+	$(PY) -m tests_e2e.bench.metrics_cost
 
 clean: ## remove the virtual environment and local data
 	rm -rf $(VENV) var

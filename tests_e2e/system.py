@@ -20,8 +20,9 @@ from pathlib import Path
 import requests
 
 from ripple_runtime import rabbitmq_definitions
+from ripple_runtime.metrics.exposition import PORT_OFFSETS
 from ripple_testing.processes import ManagedProcess, wait_until
-from ripple_testing.servers import free_port
+from ripple_testing.servers import free_port, free_port_block
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 PROCESS_USERS = ("catalog", "media", "search", "notifications", "flower")
@@ -134,6 +135,7 @@ class DevSystem:
         """Pick free ports; nothing starts before `start()`."""
         self.var = tmp / "var"
         self.ports = {name: free_port() for name in ("catalog", "search", "notifications", "flower", "email")}
+        self.metrics_base_port = free_port_block(len(PORT_OFFSETS))
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in ("BROKER_URL", "DATABASE_URL")},
             **rabbit.env(),
@@ -142,6 +144,7 @@ class DevSystem:
             "NOTIFICATIONS_PORT": str(self.ports["notifications"]),
             "FLOWER_PORT": str(self.ports["flower"]),
             "EMAIL_PORT": str(self.ports["email"]),
+            "METRICS_BASE_PORT": str(self.metrics_base_port),
             "NOTIFICATIONS_RETRY_SCHEDULE": "1,1,2",
             **extra_env,
         }
@@ -185,6 +188,10 @@ class DevSystem:
             return requests.get(self.url(name, path), timeout=2).status_code == 200
         except requests.RequestException:
             return False
+
+    def metrics_url(self, process: str) -> str:
+        """The `/metrics` of one process of deploy/Procfile (`catalog-relay`), on its offset from the base."""
+        return f"http://127.0.0.1:{self.metrics_base_port + PORT_OFFSETS[process]}/metrics"
 
     def api(self) -> requests.Session:
         """A session with the admin token of var/dev.env."""

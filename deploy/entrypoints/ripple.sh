@@ -72,6 +72,30 @@ if [ "$service" = flower ]; then
     --address="$HOST" --port="${FLOWER_PORT:-5555}"
 fi
 
+# Metrics (README: metrics): every API, relay and worker serves /metrics on METRICS_PORT, by default
+# METRICS_BASE_PORT (9400) plus its role's offset; its processes (gunicorn's workers, Celery's
+# prefork children, a worker's relay) record into a fresh directory the serving process removes.
+metrics_offset() {
+  case "$1 $2" in
+    "catalog api") echo 0 ;;
+    "catalog relay") echo 1 ;;
+    "catalog worker") echo 2 ;;
+    "media worker") echo 3 ;;
+    "search api") echo 4 ;;
+    "search worker") echo 5 ;;
+    "notifications api") echo 6 ;;
+    "notifications worker") echo 7 ;;
+  esac
+}
+offset="$(metrics_offset "$service" "$role")"
+case "${METRICS_ENABLED:-1}" in 0 | false | False | FALSE | no | off) offset="" ;; esac
+if [ -n "$offset" ]; then
+  METRICS_PORT="${METRICS_PORT:-$((${METRICS_BASE_PORT:-9400} + offset))}"
+  PROMETHEUS_MULTIPROC_DIR="$(mktemp -d -t "ripple-metrics-$service-$role.XXXXXX")"
+  RIPPLE_METRICS_DIR_OWNER="$$" # the process exec'd below keeps this pid
+  export METRICS_PORT PROMETHEUS_MULTIPROC_DIR RIPPLE_METRICS_DIR_OWNER
+fi
+
 cd "$ROOT/services/$service"
 case "$role" in
   migrate)
@@ -83,7 +107,8 @@ case "$role" in
       --bind "$HOST:$(port_of "$service")" \
       --workers "${GUNICORN_WORKERS:-2}" --threads "${GUNICORN_THREADS:-4}" \
       --timeout "${GUNICORN_TIMEOUT:-60}" --access-logfile - \
-      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" --no-control-socket
+      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" --no-control-socket \
+      --config python:ripple_runtime.metrics.gunicorn_config
     ;;
   worker)
     # No mingle or gossip: each service is its own cluster, and neighbours of other services in the

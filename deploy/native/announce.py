@@ -59,12 +59,26 @@ def credentials_line(dev_env: Path) -> str:
     return where + (f"\n               from your environment instead: {', '.join(yours)}" if yours else "")
 
 
+def metrics_line() -> str:
+    """Where each process serves /metrics: METRICS_BASE_PORT plus its offset (ripple_runtime.metrics)."""
+    from ripple_runtime import metrics
+    from ripple_runtime.metrics.exposition import DEFAULT_BASE_PORT, PORT_OFFSETS
+
+    if not metrics.ENABLED:
+        return "metrics        off (METRICS_ENABLED=0)"
+
+    base = int(os.environ.get("METRICS_BASE_PORT", DEFAULT_BASE_PORT))
+    ports = "  ".join(f"{name} :{base + offset}" for name, offset in PORT_OFFSETS.items())
+    return f"metrics        http://127.0.0.1:<port>/metrics  {ports}"
+
+
 def summary(started: float) -> str:
     """The block printed once everything is up."""
     var = Path(os.environ["RIPPLE_VAR_DIR"])
     lines = [f"== make dev: everything answers after {time.time() - started:.1f} s"]
     for name, variable, default, _, more in SERVICES:
         lines.append(f"{name:<15}{base_url(variable, default)}{more}")
+    lines.append(metrics_line())
     lines.append(f"mail           printed in this log (SMTP 127.0.0.1:{os.environ.get('EMAIL_PORT', 1025)})")
     lines.append(f"media          {os.environ.get('MEDIA_ROOT', var / 'media')}")
     lines.append(credentials_line(var / "dev.env"))

@@ -25,11 +25,16 @@ if ! python3 -c 'import fcntl; fcntl.flock(9, fcntl.LOCK_EX | fcntl.LOCK_NB)' 2>
 fi
 echo "$$" >"$var/dev.pid"
 
+# Each API, relay and worker serves /metrics on METRICS_BASE_PORT plus its offset 0..7 (ripple.sh).
+metrics_ports=()
+case "${METRICS_ENABLED:-1}" in 0 | false | False | FALSE | no | off) ;; *)
+  for offset in 0 1 2 3 4 5 6 7; do metrics_ports+=("$((${METRICS_BASE_PORT:-9400} + offset))"); done ;;
+esac
 for port in "${CATALOG_PORT:-8000}" "${SEARCH_PORT:-8001}" "${NOTIFICATIONS_PORT:-8002}" \
-  "${FLOWER_PORT:-5555}" "${EMAIL_PORT:-1025}"; do
+  "${FLOWER_PORT:-5555}" "${EMAIL_PORT:-1025}" "${metrics_ports[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "make dev: 127.0.0.1:$port is in use (another make dev, or docker compose up?); stop it" \
-      "or move this one's ports (CATALOG_PORT, SEARCH_PORT, NOTIFICATIONS_PORT, FLOWER_PORT, EMAIL_PORT)" >&2
+      "or move this one's ports (CATALOG_PORT, SEARCH_PORT, NOTIFICATIONS_PORT, FLOWER_PORT, EMAIL_PORT, METRICS_BASE_PORT)" >&2
     exit 1
   fi
 done

@@ -120,8 +120,8 @@ def drain(run: ServiceRun, extra_env: dict[str, str], done: Callable[[psycopg.Co
     return EVENTS / max(float(span), 1e-6)
 
 
-def measure(service: str) -> Row:
-    """Queue EVENTS events for one service, let its worker drain them, return the judged row."""
+def drain_rate(service: str, worker_env: dict[str, str] | None = None) -> float:
+    """Queue EVENTS events for one service, let its worker (with `worker_env` added) drain them; events/s."""
     with ServiceRun(service) as run:
         scenario = scenarios.SCENARIOS[service]
         events, extra_env, stop = scenario(run, EVENTS)
@@ -129,7 +129,12 @@ def measure(service: str) -> Row:
         for start in range(0, len(events), 1000):
             publish_events(run.vhost, events[start : start + 1000])
         print(f"{service}: queued {len(events)} events in {time.monotonic() - started:.1f}s", flush=True)
-        rate = drain(run, extra_env, stop)
+        return drain(run, {**extra_env, **(worker_env or {})}, stop)
+
+
+def measure(service: str) -> Row:
+    """Queue EVENTS events for one service, let its worker drain them, return the judged row."""
+    rate = drain_rate(service)
     return at_least(f"{service}: drain {EVENTS:,} queued events", rate, "events/s", TARGETS[service])
 
 

@@ -106,6 +106,7 @@ class BenchEnv:
         self.processes: list[Process] = []
         self.db: psycopg.Connection | None = None
         self.api_url = ""
+        self.extra_env: dict[str, str] = {}  # what the next processes get besides env() (metrics on or off)
         self._vhost_created = self._db_created = False
 
     @property
@@ -165,6 +166,7 @@ class BenchEnv:
             "RIPPLE_ADMIN_TOKEN": self.token,
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
         }
 
     def manage(self, *args: str) -> None:

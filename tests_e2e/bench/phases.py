@@ -92,7 +92,7 @@ def _plain_round(url: str, messages: list[data.Outgoing], copies: int) -> tuple[
     return loop, enqueued
 
 
-def _relay_round(bench: BenchEnv, messages: list[data.Outgoing]) -> float:
+def relay_round(bench: BenchEnv, messages: list[data.Outgoing]) -> float:
     """COPY the messages into the outbox; return seconds from the commit to the last confirmed row.
 
     The table is ANALYZEd first (unmeasured), as autovacuum would have done in a long-running
@@ -124,9 +124,9 @@ def relay_throughput(bench: BenchEnv) -> dict:
         copies = kinds["media"] + 2 * kinds["product"]  # product.deleted: search and notifications
         if number % 2 == 0:
             plain, enqueued = _plain_round(url, messages, copies)
-            relay = _relay_round(bench, messages)
+            relay = relay_round(bench, messages)
         else:
-            relay = _relay_round(bench, messages)
+            relay = relay_round(bench, messages)
             plain, enqueued = _plain_round(url, messages, copies)
         rounds.append(
             {

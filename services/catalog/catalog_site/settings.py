@@ -105,3 +105,5 @@ if not DEBUG:
     CSRF_COOKIE_HTTPONLY = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+# What the worker's /metrics adds to the runtime's gauges (ripple_runtime.metrics.scrape).
+METRICS_QUESTIONS = ["ledger.metrics.open_deletions"]

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from notifications import receipts
 from notifications.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from ripple_runtime import metrics
 from ripple_runtime.retry import RetryPolicy
 
 OPEN_STATUSES = (Delivery.Status.PENDING, Delivery.Status.RETRYING)
@@ -143,6 +144,9 @@ class AttemptLog:
     def record(self, delivery: Delivery, result: AttemptResult, attempted_at: datetime) -> int | None:
         """Log one attempt; return the retry countdown, or None when the delivery is done."""
         outcome, delay, error = judge_attempt(delivery, result)
+        metrics.notification_attempt(
+            delivery.channel, outcome, result.status_code, delivery.payload, attempted_at
+        )
         self._attempts.append(
             DeliveryAttempt(
                 delivery_id=delivery.pk,

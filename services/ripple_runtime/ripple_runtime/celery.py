@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 from ripple_runtime import periodic, retention
 from ripple_runtime.messaging import consumer, queues, tasks
 from ripple_runtime.messaging.service import EventService
+from ripple_runtime.metrics import processes as metrics_processes
 from ripple_runtime.outbox.worker_step import OutboxRelayStep
 from ripple_runtime.tracing import logs
 from shared_contracts import topology
@@ -72,8 +73,10 @@ def install(app: Celery, service: EventService) -> None:
             lambda: settings.RETENTION["PRUNE_EVERY_SECONDS"],
         )
     )
-    if topology.publish_exchange(service.name) != topology.EVENTS_EXCHANGE_NAME:
+    runs_relay = topology.publish_exchange(service.name) != topology.EVENTS_EXCHANGE_NAME
+    if runs_relay:
         app.steps["worker"].add(OutboxRelayStep)
+    metrics_processes.connect_worker(service.name, runs_relay)
 
 
 def service_app(settings_module: str, service_path: str, include: Sequence[str] = ()) -> Celery:

@@ -156,8 +156,9 @@ def above_zero(name: str, value: int | float) -> int | float:
 
 
 def middleware(*after_whitenoise: str) -> list[str]:
-    """Django's usual middleware with WhiteNoise for static files; a service may add its own."""
+    """Request metrics, then Django's usual middleware with WhiteNoise; a service may add its own."""
     return [
+        "ripple_runtime.metrics.middleware.RequestMetricsMiddleware",
         "django.middleware.security.SecurityMiddleware",
         "whitenoise.middleware.WhiteNoiseMiddleware",
         *after_whitenoise,

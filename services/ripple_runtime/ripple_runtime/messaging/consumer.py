@@ -22,6 +22,7 @@ from celery import bootsteps
 from django.db import close_old_connections
 from kombu import Consumer, Producer
 
+from ripple_runtime import metrics
 from ripple_runtime.messaging import binding, deadletter, queues, receipts
 from ripple_runtime.messaging.service import EventService
 from ripple_runtime.tracing import hooks
@@ -100,6 +101,7 @@ class EventConsumerStep(bootsteps.ConsumerStep):
             # wildcard): acked and counted, neither retried nor dead-lettered
             message.ack()
             self.counts[f"ignored {event_type}"] += 1
+            metrics.consumer_event(self.service.name, event_type, "ignored")
             return
         try:
             event = parse_event(raw)
@@ -135,6 +137,7 @@ class EventConsumerStep(bootsteps.ConsumerStep):
             for message, event in batch:
                 message.ack()
                 self.counts[f"accepted {event.type}"] += 1
+            metrics.consumer_accepted(self.service.name, (event.type for _, event in batch))
             self._log_stats()
 
     def _dead_letter(self, message, raw: dict | None, reason: str, kind: str) -> None:
@@ -170,6 +173,7 @@ class EventConsumerStep(bootsteps.ConsumerStep):
             self._report_failed(raw, reason)
         message.ack()
         self.counts[f"dead-lettered {kind}"] += 1
+        metrics.consumer_event(self.service.name, (raw or {}).get("type"), kind)
         log.warning("dead-lettered %s event %s: %s", kind, event_id, reason)
 
     def _report_failed(self, raw: dict, reason: str) -> None:

@@ -41,6 +41,7 @@ class BatchResult:
     confirmed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     outstanding: int = 0
+    sent_at: float = field(default_factory=time.perf_counter)
 
 
 class ConfirmTimeout(ConnectionError):

@@ -13,6 +13,7 @@ import logging
 from celery import Celery, Task
 from django.db import DatabaseError
 
+from ripple_runtime import metrics
 from ripple_runtime.messaging import deadletter, receipts
 from ripple_runtime.messaging.service import EventService, PermanentFailure
 from ripple_runtime.tracing import hooks
@@ -30,7 +31,7 @@ def process(service: EventService, event_type: str, events: list[CloudEvent], at
     from ripple_runtime.inbox.models import ProcessedEvent  # needs Django's apps ready
     from ripple_runtime.outbox import recorder
 
-    with recorder.batch():  # one transaction; the receipts' outbox rows are written together
+    with metrics.handling(service.name, event_type), recorder.batch():  # one transaction, receipts included
         ids = {event.id for event in events}
         inbox = ProcessedEvent.objects.filter(service=service.name, event_id__in=ids)
         seen = set(inbox.values_list("event_id", flat=True))
@@ -42,6 +43,7 @@ def process(service: EventService, event_type: str, events: list[CloudEvent], at
                 for event in fresh
             )
             receipts.record_handled(service.name, fresh, outcomes, attempt)
+    metrics.inbox_skipped(service.name, event_type, len(events) - len(fresh))
     return len(fresh)
 
 
@@ -72,6 +74,7 @@ def run(task: Task, service: EventService, event_type: str, raw_events: list) ->
         _dead_letter(task, service, permanent, attempt)
         first = next(iter(transient.values()))[1]
         log.warning("%d %s events failed (attempt %d): %s", len(transient), event_type, attempt, first)
+        metrics.events_retried(service.name, event_type, len(transient))
         raise task.retry(
             args=[[event.to_dict() for event, _ in transient.values()]],
             countdown=service.retry.countdown(attempt),
@@ -93,12 +96,14 @@ def _dead_letter(task: Task, service: EventService, failed: dict, attempt: int) 
         for event_id, (event, exc) in failed.items():
             body = event.to_json() if isinstance(event, CloudEvent) else json.dumps(event)
             reason = f"{type(exc).__name__}: {exc}"
+            reason_kind = "permanent" if isinstance(exc, PermanentFailure) else "gave_up"
             if not isinstance(exc, PermanentFailure):
                 reason = f"gave up after {attempt} attempts: {reason}"
             deadletter.dead_letter(
                 producer, service.subscription, body, reason=reason, attempts=attempt, event_id=event_id
             )
             log.error("dead-lettered event %s: %s", event_id, reason)
+            metrics.dead_lettered(service.name, getattr(event, "type", None), reason_kind)
             reported.append((event, reason, attempt))
     try:
         receipts.record_failed(service.name, reported)

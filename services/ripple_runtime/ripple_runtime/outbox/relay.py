@@ -24,7 +24,7 @@ from datetime import timedelta
 from django.conf import settings as django_settings
 from django.db import DatabaseError, close_old_connections
 
-from ripple_runtime import retry, service_settings
+from ripple_runtime import metrics, retry, service_settings
 from ripple_runtime.messaging.publisher import BatchResult, ConfirmingPublisher, OutgoingMessage
 from ripple_runtime.messaging.queues import exchange_named
 from ripple_runtime.outbox import claims, heartbeats
@@ -137,6 +137,7 @@ class OutboxRelay:
                     "parked %d outbox rows after their last attempt: re-send them once fixed", len(parked)
                 )
         self.published_total += len(batch.confirmed)
+        metrics.relay_settled(self.settings.service, rows, batch.failed, time.perf_counter() - batch.sent_at)
 
     def drain(self) -> int:
         """Publish until nothing is pending (used by `relay_outbox --once` and tests)."""
@@ -159,6 +160,7 @@ class OutboxRelay:
         with contextlib.suppress(*self.publisher.recoverable_errors):
             self.flush()  # the batch in flight, if the broker still answers
         self.publisher.close()
+        metrics.relay_connected(self.settings.service, False)
         self.wakeup.close()
         self._release_claims()
         self.heartbeat.write(released=True)
@@ -172,6 +174,7 @@ class OutboxRelay:
                 if not self.publisher.connected:
                     self.publisher.connect()
                     log.info("connected to the broker; publishing")
+                    metrics.relay_connected(self.settings.service, True)
                     self._broker_error, failures = "", 0
                     self.heartbeat.write()
                 self._take_over_dead_relays()
@@ -185,6 +188,7 @@ class OutboxRelay:
             except self.publisher.recoverable_errors as exc:
                 self._in_flight = None
                 self.publisher.close()
+                metrics.relay_connected(self.settings.service, False)
                 self._release_claims()
                 self._broker_error = f"broker unreachable: {exc}"
                 failures += 1

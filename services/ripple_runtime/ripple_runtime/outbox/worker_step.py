@@ -24,6 +24,8 @@ from pathlib import Path
 from celery import bootsteps
 from django.conf import settings
 
+from ripple_runtime.metrics import exposition
+
 log = logging.getLogger(__name__)
 CHECK_EVERY = 2.0
 RESTART_PAUSE = 5.0
@@ -64,7 +66,7 @@ class OutboxRelayStep(bootsteps.StartStopStep):
     def _spawn(self) -> None:
         """Start the relay child."""
         command, folder = relay_command()
-        self._process = subprocess.Popen(command, cwd=folder)
+        self._process = subprocess.Popen(command, cwd=folder, env=exposition.child_environment())
         log.info("started the outbox relay of %s (pid %d)", settings.RIPPLE_SERVICE, self._process.pid)
 
     def _supervise(self) -> None:
@@ -74,6 +76,7 @@ class OutboxRelayStep(bootsteps.StartStopStep):
         if not self._died_at:
             self._died_at = time.monotonic()
             log.error("the outbox relay exited with %s; restarting it", self._process.returncode)
+            exposition.process_exited(self._process.pid)
         if time.monotonic() - self._died_at >= RESTART_PAUSE:
             self._died_at = 0.0
             self._spawn()

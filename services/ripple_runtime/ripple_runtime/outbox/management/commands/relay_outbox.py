@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from ripple_runtime.metrics.processes import serve_relay
 from ripple_runtime.outbox.models import RelayHeartbeat
 from ripple_runtime.outbox.relay import OutboxRelay, RelaySettings, publisher_for
 from ripple_runtime.outbox.wakeup import PollWakeup, wakeup_for
@@ -56,4 +57,5 @@ class Command(BaseCommand):
                 publisher.close()
             self.stdout.write(f"published {count} events")
             return
+        serve_relay(settings.RIPPLE_SERVICE)
         OutboxRelay(publisher, wakeup_for(stop), stop, relay_settings).run()

@@ -1,0 +1,193 @@
+"""Benchmark: what Prometheus metrics cost the relay and each consumer (`make bench`; target ≤ 5 %).
+
+In one run, the relay publishes RELAY_EVENTS outbox rows with metrics on and with metrics off
+(METRICS_ENABLED=0), and each consuming service's worker drains the consumers bench's queued
+events both ways; rounds alternate which goes first, and each figure is the median of its
+rounds. "On" is what ripple.sh runs: multiprocess mode, a fresh PROMETHEUS_MULTIPROC_DIR per
+process (not scraped: a scrape every 15 s is one read of a few files). The cost is
+1 - rate(on) / rate(off), in per cent; below zero is noise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from tests_e2e.bench import consumers, data, phases
+from tests_e2e.bench.harness import REPO_DIR, BenchEnv
+from tests_e2e.bench.report import Row, at_most, render, write_json
+
+ROUNDS = int(os.environ.get("RIPPLE_BENCH_METRICS_ROUNDS", "2"))
+COST_LIMIT_PERCENT = 5.0
+JSON_PATH = REPO_DIR / "var" / "bench" / "metrics_cost.json"
+
+
+def metrics_env(on: bool) -> dict[str, str]:
+    """A process's metrics settings: on as ripple.sh sets them (a fresh multiprocess directory), or off."""
+    if not on:
+        return {"METRICS_ENABLED": "0"}
+    return {
+        "METRICS_ENABLED": "1",
+        "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="ripple-bench-metrics-"),
+    }
+
+
+def both_ways(measure: Callable[[dict[str, str]], float]) -> dict:
+    """Events/s with metrics on and off, ROUNDS each, alternating which goes first; medians and rounds."""
+    rounds = []
+    for number in range(ROUNDS):
+        rates = {}
+        for on in (True, False) if number % 2 == 0 else (False, True):
+            env = metrics_env(on)
+            try:
+                rates["on" if on else "off"] = measure(env)
+            finally:
+                if env.get("PROMETHEUS_MULTIPROC_DIR"):
+                    shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+        print(
+            f"          round {number + 1}: on {rates['on']:,.0f} ev/s, off {rates['off']:,.0f} ev/s",
+            flush=True,
+        )
+        rounds.append(rates)
+    on = statistics.median(r["on"] for r in rounds)
+    off = statistics.median(r["off"] for r in rounds)
+    return {"on_events_per_s": round(on, 1), "off_events_per_s": round(off, 1), "rounds": rounds}
+
+
+def relay_rate(bench: BenchEnv, env: dict[str, str]) -> float:
+    """Start a relay with `env`, time RELAY_EVENTS fresh outbox rows to their last confirm, stop it."""
+    bench.extra_env = env
+    relay = bench.start_relay(bench.broker_url)
+    try:
+        seconds = phases.relay_round(bench, data.delete_event_messages(phases.RELAY_EVENTS))
+    finally:
+        relay.stop()
+        bench.extra_env = {}
+    return phases.RELAY_EVENTS / seconds
+
+
+def hook_microseconds() -> dict[str, float]:
+    """In this process (multiprocess mode must be on): microseconds the hooks add per event.
+
+    Load on the machine swings the end-to-end rates by more than 5 %; this is the hooks' own
+    cost, to set against the time one event takes in the relay or a consumer.
+    """
+    from types import SimpleNamespace
+
+    from ripple_runtime import metrics
+
+    event_type = "catalog.product.deleted.v1"
+    rows = [SimpleNamespace(event_type=event_type, event_id=n) for n in range(2000)]
+    batch = [(None, SimpleNamespace(type=event_type))] * 100
+
+    def per_call(call: Callable[[], object], repeat: int) -> float:
+        started = time.perf_counter()
+        for _ in range(repeat):
+            call()
+        return (time.perf_counter() - started) / repeat * 1e6
+
+    def task() -> None:
+        with metrics.handling("media", event_type):
+            metrics.inbox_skipped("media", event_type, 0)
+
+    return {
+        "relay_per_event_us": round(
+            per_call(lambda: metrics.relay_settled("catalog", rows, {}, 0.01), 50) / 2000, 2
+        ),
+        "consumer_step_per_event_us": round(
+            per_call(lambda: metrics.consumer_accepted("media", (e.type for _, e in batch)), 500) / 100, 2
+        ),
+        "task_per_batch_us": round(per_call(task, 2000), 1),
+    }
+
+
+def hooks_in_multiprocess_mode() -> dict[str, float]:
+    """hook_microseconds() in a fresh interpreter with a multiprocess directory, as ripple.sh runs it."""
+    env = {**os.environ, **metrics_env(True)}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "tests_e2e.bench.metrics_cost", "--hooks"],
+            cwd=REPO_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        )
+    finally:
+        shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    return json.loads(done.stdout)
+
+
+def run(names: list[str]) -> dict:
+    """Measure the hooks alone, then the relay and each consuming service named, both ways."""
+    results: dict = {"load_average_before": os.getloadavg()}
+    results["hooks"] = hooks_in_multiprocess_mode()
+    print(f"hooks alone: {results['hooks']}", flush=True)
+    if "relay" in names:
+        bench = BenchEnv()
+        try:
+            bench.setup()
+            print(
+                f"relay: {phases.RELAY_EVENTS:,} outbox rows, metrics on and off ({ROUNDS} rounds)",
+                flush=True,
+            )
+            results["relay"] = both_ways(lambda env: relay_rate(bench, env))
+        finally:
+            bench.teardown()
+    for service in (name for name in names if name in consumers.TARGETS):
+        print(
+            f"{service}: drain {consumers.EVENTS:,} events, metrics on and off ({ROUNDS} rounds)", flush=True
+        )
+        results[service] = both_ways(lambda env, s=service: consumers.drain_rate(s, env))
+    results["load_average_after"] = os.getloadavg()
+    return results
+
+
+def table(results: dict) -> list[Row]:
+    """Per process: both rates and the cost, judged against COST_LIMIT_PERCENT."""
+    hooks = results["hooks"]
+    rows = [
+        Row("hooks alone: relay, per event", hooks["relay_per_event_us"], "us"),
+        Row("hooks alone: consumer step, per event", hooks["consumer_step_per_event_us"], "us"),
+        Row("hooks alone: task, per batch", hooks["task_per_batch_us"], "us"),
+    ]
+    for name in (name for name in ("relay", *consumers.TARGETS) if name in results):
+        figures = results[name]
+        cost = 100 * (1 - figures["on_events_per_s"] / figures["off_events_per_s"])
+        rows += [
+            Row(f"{name}: metrics on (median)", figures["on_events_per_s"], "ev/s"),
+            Row(f"{name}: metrics off (median)", figures["off_events_per_s"], "ev/s"),
+            at_most(f"{name}: cost of metrics, 1 - on/off", round(cost, 2), "%", COST_LIMIT_PERCENT),
+        ]
+    return rows
+
+
+def main(names: list[str]) -> int:
+    """Run the benchmark (the relay and every consumer, or those named), print and store the table."""
+    try:
+        results = run(names or ["relay", *consumers.TARGETS])
+    except Exception:
+        traceback.print_exc()
+        return 1
+    rows = table(results)
+    print("\n" + render(rows))
+    write_json(JSON_PATH, rows, results, benchmark="metrics_cost")
+    print(f"written to {Path(JSON_PATH).relative_to(REPO_DIR)}")
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--hooks"]:
+        print(json.dumps(hook_microseconds()))
+        sys.exit(0)
+    sys.exit(main(sys.argv[1:]))
