@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import requests
 from kombu import Connection
 
 from tests_e2e.bench.data import JPEG_BYTES, MEDIA_NAMES
+from tests_e2e.bench.harness import REPO_DIR, run_checked
 from tests_e2e.bench.ledger import index_catalog
 from tests_e2e.bench.naive.system import QUEUES as NAIVE_QUEUES
 from tests_e2e.bench.naive.system import NaiveSystem
@@ -62,17 +62,35 @@ class QueueDepths:
         self.connection.release()
 
 
-class RippleSubject:
+class Subject:
+    """What both subjects share: a system with a media root and a webhook receiver, and its queues."""
+
+    label = ""
+
+    def __init__(self, system, broker_url: str, queues: tuple[str, ...]):
+        """Drive this running system; watch these queues of its broker."""
+        self.system = system
+        self.media_root = system.media_root
+        self.queues = QueueDepths(broker_url, queues)
+
+    def webhooks(self) -> int:
+        """Webhooks the receiver has got so far."""
+        return len(self.system.receiver.received("/hook"))
+
+    def close(self) -> None:
+        """Close the bench's own broker connection."""
+        self.queues.close()
+
+
+class RippleSubject(Subject):
     """Ripple's whole system (tests_e2e.faults.system), with a webhook subscriber and no mail."""
 
     label = "ripple"
 
     def __init__(self, system: WholeSystem):
         """Drive this running system."""
-        self.system = system
-        self.media_root = system.media_root
+        super().__init__(system, system.broker.direct_url(), RIPPLE_EVENT_QUEUES)
         self.session = system.api()
-        self.queues = QueueDepths(system.broker.direct_url(), RIPPLE_EVENT_QUEUES)
         self.skus = system.skus
 
     def delete_url(self, product_id: int) -> str:
@@ -94,19 +112,9 @@ class RippleSubject:
         snippet = (
             f"from tests_e2e.bench.data import seed_products_orm; seed_products_orm({prefix!r}, {count})"
         )
-        env = {**self.system.process_env("catalog"), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-        done = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", snippet],
-            cwd=Path(__file__).resolve().parents[2] / "services" / "catalog",
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"seeding the catalog failed: {done.stderr[-3000:]}")
-        keys = json.loads(done.stdout.splitlines()[-1])
+        env = {**self.system.process_env("catalog"), "PYTHONPATH": str(REPO_DIR)}
+        argv = [sys.executable, "manage.py", "shell", "-c", snippet]
+        keys = json.loads(run_checked(argv, cwd=REPO_DIR / "services" / "catalog", env=env).splitlines()[-1])
         for _, storage_keys in keys:
             for key in storage_keys:
                 path = self.media_root / key
@@ -129,10 +137,6 @@ class RippleSubject:
         query = "SELECT count(*) FROM search_document WHERE product_id BETWEEN %s AND %s"
         return self.system.sql("search", query, low, high)[0][0]
 
-    def webhooks(self) -> int:
-        """Webhooks the receiver has got so far."""
-        return len(self.system.receiver.received("/hook"))
-
     def stages(self) -> dict[str, int]:
         """Outbox rows published, events ready in each queue, inbox rows of each service."""
         published = "SELECT count(*) FROM outbox_outboxevent WHERE published_at IS NOT NULL"
@@ -142,22 +146,16 @@ class RippleSubject:
         counts.update({f"{service} inbox": self.system.sql(service, inbox)[0][0] for service in CONSUMERS})
         return counts
 
-    def close(self) -> None:
-        """Close the bench's own broker connection."""
-        self.queues.close()
 
-
-class NaiveSubject:
+class NaiveSubject(Subject):
     """The naive shop (tests_e2e.bench.naive): `post_delete` receivers calling `task.delay()`."""
 
     label = "naive"
 
     def __init__(self, system: NaiveSystem):
         """Drive this running shop."""
-        self.system = system
-        self.media_root = system.media_root
+        super().__init__(system, system.vhost.url(), NAIVE_QUEUES)
         self.session = requests.Session()
-        self.queues = QueueDepths(system.vhost.url(), NAIVE_QUEUES)
         self.skus: dict[int, str] = {}
 
     def delete_url(self, product_id: int) -> str:
@@ -185,17 +183,9 @@ class NaiveSubject:
         """Search rows left of the products with ids in [low, high]."""
         return self.system.search_rows(low, high)
 
-    def webhooks(self) -> int:
-        """Webhooks the receiver has got so far."""
-        return len(self.system.receiver.received("/hook"))
-
     def stages(self) -> dict[str, int]:
         """Tasks ready in each of the three queues."""
         return self.queues.read()
-
-    def close(self) -> None:
-        """Close the bench's own broker connection."""
-        self.queues.close()
 
 
 MEDIA_PER_PRODUCT = len(MEDIA_NAMES)

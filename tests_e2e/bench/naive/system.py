@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,9 +14,9 @@ from ripple_testing.broker import TestVhost
 from ripple_testing.processes import ManagedProcess, wait_until
 from ripple_testing.servers import WebhookReceiver, free_port
 from tests_e2e.bench.data import JPEG_BYTES, MEDIA_NAMES
+from tests_e2e.bench.harness import REPO_DIR, gunicorn_argv, run_checked
 from tests_e2e.faults.databases import Databases
 
-REPO_DIR = Path(__file__).resolve().parents[3]
 QUEUES = ("naive.media", "naive.search", "naive.notifications")
 # Ripple's workers run with ripple.sh's default WORKER_CONCURRENCY; the naive ones get the same.
 WORKER_CONCURRENCY = "2"
@@ -73,18 +72,7 @@ class NaiveSystem:
 
     def django(self, *args: str) -> str:
         """Run a Django management command of the naive shop; its stdout."""
-        done = subprocess.run(
-            [sys.executable, "-m", "django", *args],
-            cwd=REPO_DIR,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"naive: django {args[0]} failed:\n{done.stderr[-3000:]}")
-        return done.stdout
+        return run_checked([sys.executable, "-m", "django", *args], cwd=REPO_DIR, env=self.env())
 
     def _process(self, name: str, argv: list[str]) -> ManagedProcess:
         """Start one process, stopped again on exit."""
@@ -96,22 +84,7 @@ class NaiveSystem:
     def _start_processes(self) -> None:
         """gunicorn with the flags ripple.sh gives the catalog, and one worker per queue."""
         bin_dir = Path(sys.executable).parent
-        self._process(
-            "api",
-            [
-                str(bin_dir / "gunicorn"),
-                "tests_e2e.bench.naive.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                os.environ.get("GUNICORN_WORKERS", "2"),
-                "--threads",
-                os.environ.get("GUNICORN_THREADS", "4"),
-                "--timeout",
-                "600",
-                "--no-control-socket",
-            ],
-        )
+        self._process("api", gunicorn_argv("tests_e2e.bench.naive.wsgi:application", self.port))
         workers = []
         for queue in QUEUES:
             job = queue.split(".")[1]
