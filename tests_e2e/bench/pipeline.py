@@ -16,6 +16,7 @@ latency.png and throughput-<engine>.png; the table is printed at the end.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 import threading
@@ -266,25 +267,40 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def publish(results: dict, args: argparse.Namespace) -> str:
+    """Write the JSON, report and charts of every system measured so far; the table."""
+    finished = {
+        engine: {label: measured for label, measured in systems.items() if "purge" in measured}
+        for engine, systems in results.items()
+    }
+    finished = {engine: systems for engine, systems in finished.items() if "ripple" in systems}
+    if not finished:
+        return ""
+    rows = [row for engine, s in finished.items() for row in rows_for(engine, s["ripple"], s.get("naive"))]
+    table = render(rows)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_json(args.out / "pipeline.json", rows, finished, benchmark="pipeline")
+    pictures = charts.draw(finished, args.out)
+    charts.write_report(args.out / "report.md", table, finished, pictures, vars(args))
+    return table
+
+
 def main(argv: list[str]) -> int:
-    """Measure every engine asked for, then print the table and write the JSON, report and charts."""
+    """Measure every engine asked for; after each system, write what is measured so far; print the table."""
     args = parse(argv)
+    # SIGTERM (a timeout, Ctrl-C's cousin) unwinds like an exception: every process and database is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results: dict[str, dict] = {}
-    rows: list[Row] = []
     for engine in args.engines:
         results[engine] = {"ripple": {}}
         measure_ripple(engine, args, results[engine]["ripple"])
+        publish(results, args)
         if not args.skip_naive:
             results[engine]["naive"] = {}
             measure_naive(engine, args, results[engine]["naive"])
-        rows += rows_for(engine, results[engine]["ripple"], results[engine].get("naive"))
-    table = render(rows)
-    print(table)
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_json(args.out / "pipeline.json", rows, results, benchmark="pipeline")
-    pictures = charts.draw(results, args.out)
-    charts.write_report(args.out / "report.md", table, results, pictures, vars(args))
-    print(f"results: {args.out}/ (pipeline.json, report.md, {', '.join(p.name for p in pictures)})")
+            publish(results, args)
+    print(publish(results, args))
+    print(f"results: {args.out}/ (pipeline.json, report.md, latency.png, throughput-<engine>.png)")
     return 0
 
 
