@@ -104,11 +104,11 @@ down: ## stop the containers (add V=1 to also delete their volumes)
 logs: ## follow the containers' logs
 	docker compose logs --follow --tail 100
 
-bench: install ## measure the speed targets: catalog, relay restart, consumers draining 10,000 events, single deletes end to end, make dev's start, audits, the ledger, the cost of metrics
+bench: install ## measure the speed targets: catalog, relay restart, consumers draining 10,000 events, end to end against the naive pattern, make dev's start, audits, the ledger, the cost of metrics
 	$(PY) -m tests_e2e.bench.catalog
 	$(PY) -m tests_e2e.bench.relay_restart
 	$(PY) -m tests_e2e.bench.consumers
-	$(PY) -m tests_e2e.bench.endtoend
+	$(PY) -m tests_e2e.bench.pipeline
 	$(PY) -m tests_e2e.bench.devstart
 	$(PY) -m tests_e2e.bench.audit
 	$(PY) -m tests_e2e.bench.ledger

@@ -200,3 +200,35 @@ def publish_plain(broker_url: str, messages: list[Outgoing]) -> float:
                 timestamp=int(time.time()),
             )
         return time.perf_counter() - started
+
+
+def seed_products_orm(prefix: str, count: int) -> None:
+    """Inside the catalog's Django (any database): `count` products with two media rows each, in bulk.
+
+    No signals fire (bulk_create), so nothing is published and nothing indexed: the caller writes
+    the files and fills the search index. Prints `[[product id, [storage keys]], ...]` as JSON.
+    """
+    import json
+
+    from catalog.models import Category, Product, ProductMedia
+
+    category = Category.objects.create(name=f"Bench {prefix}", slug=prefix.lower())
+    products = Product.objects.bulk_create(
+        Product(category=category, sku=f"{prefix}-{n}", name=f"Bench product {n}", price="9.99")
+        for n in range(count)
+    )
+    media = ProductMedia.objects.bulk_create(
+        ProductMedia(
+            product=product,
+            file=f"products/{product.pk}/{secrets.token_hex(6)}-{name}",
+            original_name=name,
+            content_type="image/jpeg",
+            size=len(JPEG_BYTES),
+        )
+        for product in products
+        for name in MEDIA_NAMES
+    )
+    keys: dict[int, list[str]] = {product.pk: [] for product in products}
+    for row in media:
+        keys[row.product_id].append(row.file.name)
+    print(json.dumps(list(keys.items())))

@@ -171,16 +171,7 @@ class BenchEnv:
 
     def manage(self, *args: str) -> None:
         """Run a `manage.py` command to completion; raise SetupError with its output if it fails."""
-        done = subprocess.run(
-            [python(), "manage.py", *args],
-            cwd=CATALOG_DIR,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if done.returncode != 0:
-            raise SetupError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        run_checked([python(), "manage.py", *args], cwd=CATALOG_DIR, env=self.env(), timeout=300)
 
     def _start(self, name: str, args: list[str], broker_url: str) -> Process:
         """Start a catalog process and remember it for teardown."""
@@ -195,23 +186,7 @@ class BenchEnv:
         self.api_url = f"http://127.0.0.1:{port}"
         process = self._start(
             "catalog-api",
-            [
-                str(VENV_BIN / "gunicorn"),
-                "catalog_site.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                os.environ.get("GUNICORN_WORKERS", "2"),
-                "--threads",
-                os.environ.get("GUNICORN_THREADS", "4"),
-                "--timeout",
-                str(GUNICORN_TIMEOUT),
-                "--access-logfile",
-                "-",
-                "--forwarded-allow-ips",
-                "127.0.0.1",
-                "--no-control-socket",  # the default path is shared by every gunicorn of the user
-            ],
+            [*gunicorn_argv("catalog_site.wsgi:application", port), "--access-logfile", "-"],
             broker_url,
         )
 
@@ -249,6 +224,35 @@ class BenchEnv:
         session = requests.Session()
         session.headers["Authorization"] = f"Token {self.token}"
         return session
+
+
+def gunicorn_argv(application: str, port: int, timeout: int = GUNICORN_TIMEOUT) -> list[str]:
+    """gunicorn serving `application` on 127.0.0.1:`port` with the flags ripple.sh gives an API."""
+    return [
+        str(VENV_BIN / "gunicorn"),
+        application,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        os.environ.get("GUNICORN_WORKERS", "2"),
+        "--threads",
+        os.environ.get("GUNICORN_THREADS", "4"),
+        "--timeout",
+        str(timeout),
+        "--forwarded-allow-ips",
+        "127.0.0.1",
+        "--no-control-socket",  # the default path is shared by every gunicorn of the user
+    ]
+
+
+def run_checked(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 900) -> str:
+    """Run a command to completion and return its stdout; SetupError with its output if it fails."""
+    done = subprocess.run(
+        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise SetupError(f"{' '.join(argv[:4])} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return done.stdout
 
 
 def python() -> str:

@@ -13,7 +13,6 @@ deliveries, not the ledger, would set the pace. Results: a table, and var/bench/
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 import psycopg
 
 from tests_e2e.bench import data
-from tests_e2e.bench.harness import REPO_DIR
+from tests_e2e.bench.harness import REPO_DIR, run_checked
 from tests_e2e.bench.report import Row, at_most, render, summary, write_json
 from tests_e2e.faults.system import WholeSystem
 
@@ -38,17 +37,11 @@ def processed(system: WholeSystem, service: str) -> int:
 
 def index_catalog(system: WholeSystem) -> None:
     """Fill the search index from the catalog API (`manage.py reindex`), as an operator would."""
-    done = subprocess.run(
+    run_checked(
         [sys.executable, "manage.py", "reindex"],
         cwd=REPO_DIR / "services" / "search",
         env=system.process_env("search"),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"reindex failed: {done.stderr[-2000:]}")
 
 
 def purge(ledger: bool) -> dict:

@@ -149,17 +149,20 @@ class WholeSystem:
         for name in ("catalog-api", "notifications-api", "catalog-relay", *(f"{w}-worker" for w in WORKERS)):
             self.start(name)
 
-    def _subscribe(self) -> None:
-        """A webhook and an e-mail recipient for product deletes."""
-        api = self.api()
-        base = f"http://127.0.0.1:{self.ports['notifications']}/api/v1"
-        hook = api.post(
-            f"{base}/webhooks/",
+    def subscribe_webhook(self) -> None:
+        """The receiver's /hook as a webhook for product deletes."""
+        hook = self.api().post(
+            f"http://127.0.0.1:{self.ports['notifications']}/api/v1/webhooks/",
             json={"url": self.receiver.url("/hook"), "event_types": ["catalog.product.deleted.v1"]},
         )
         assert hook.status_code == 201, hook.text
         self.webhook_secret = hook.json()["secret"]
-        mail = api.post(
+
+    def _subscribe(self) -> None:
+        """A webhook and an e-mail recipient for product deletes."""
+        self.subscribe_webhook()
+        base = f"http://127.0.0.1:{self.ports['notifications']}/api/v1"
+        mail = self.api().post(
             f"{base}/email-recipients/",
             json={"email": "ops@example.com", "event_types": ["catalog.product.deleted.v1"]},
         )
