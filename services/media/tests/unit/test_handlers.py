@@ -44,3 +44,12 @@ def test_a_symlink_out_of_the_root_is_refused(media_root):
     (media_root / "products" / "escape").symlink_to(media_root.parent)
     with pytest.raises(PermanentFailure, match="outside"):
         safe_key("products/escape/canary.txt")
+
+
+def test_a_file_that_links_out_of_the_root_is_refused_and_its_target_survives(media_root):
+    good = stored(media_root, "products/3/ok.jpg")
+    (media_root / "products" / "3" / "link.jpg").symlink_to(media_root.parent / "canary.txt")
+    with pytest.raises(PermanentFailure, match="outside"):
+        delete_media_files([media_deleted(good, "products/3/link.jpg")])
+    assert (media_root / good).exists()
+    assert (media_root.parent / "canary.txt").read_text() == "must survive"
