@@ -14,8 +14,9 @@ import time
 import pytest
 import requests
 
+from ripple_runtime.metrics.exposition import PORT_OFFSETS
 from ripple_testing.processes import wait_until
-from ripple_testing.servers import free_port
+from ripple_testing.servers import free_port, free_port_block
 from tests_e2e.system import REPO_DIR, running_dev_system
 
 EXPORTED = {
@@ -101,6 +102,8 @@ def test_a_failed_migration_starts_nothing(tmp_path):
     ports = {
         f"{name}_PORT": str(free_port()) for name in ("CATALOG", "SEARCH", "NOTIFICATIONS", "FLOWER", "EMAIL")
     }
+    # /metrics on ports of its own, never the defaults another test or a developer may hold
+    ports["METRICS_BASE_PORT"] = str(free_port_block(len(PORT_OFFSETS)))
     done = subprocess.run(
         ["make", "dev", f"RIPPLE_VAR_DIR={tmp_path / 'var'}"],
         cwd=REPO_DIR,

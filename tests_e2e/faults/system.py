@@ -17,9 +17,10 @@ from pathlib import Path
 
 import requests
 
+from ripple_runtime.metrics.exposition import PORT_OFFSETS
 from ripple_testing.entrypoints import ripple_processes
 from ripple_testing.processes import ManagedProcess, wait_until
-from ripple_testing.servers import WebhookReceiver, free_port, start_smtp
+from ripple_testing.servers import WebhookReceiver, free_port, free_port_block, start_smtp
 from tests_e2e.faults.brokers import ClusterBroker, ProxiedBroker
 from tests_e2e.faults.databases import Databases, in_list
 from tests_e2e.faults.outcome import Outcome
@@ -55,6 +56,8 @@ class WholeSystem:
         self.databases = Databases(engine, f"faults_{tag}", SERVICES, tmp)
         self.token = secrets.token_hex(20)
         self.ports = {"catalog": free_port(), "search": free_port(), "notifications": free_port()}
+        # /metrics of every process on ports of its own, never the defaults a `make dev` may hold
+        self.metrics_base_port = free_port_block(len(PORT_OFFSETS))
         self.receiver = WebhookReceiver()
         self.processes: dict[str, ManagedProcess] = {}
         self._stack = contextlib.ExitStack()
@@ -78,6 +81,7 @@ class WholeSystem:
             "CATALOG_PORT": str(self.ports["catalog"]),
             "SEARCH_PORT": str(self.ports["search"]),
             "NOTIFICATIONS_PORT": str(self.ports["notifications"]),
+            "METRICS_BASE_PORT": str(self.metrics_base_port),
             "CATALOG_API_URL": f"http://127.0.0.1:{self.ports['catalog']}",
             "CATALOG_API_TOKEN": self.token,
             "NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK": "1",
