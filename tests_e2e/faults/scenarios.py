@@ -20,7 +20,14 @@ def settled(system: WholeSystem, ids: list[int], name: str, timeout: float = 120
             f"\n[{name}] after {time.monotonic() - started:.1f}s: {outcome.summary()}; lost: {outcome.lost()}"
         )
     time.sleep(2)
-    return system.outcome(ids)
+
+    # the counts again, once what is only passing through (a timer's task, a deletion's completed
+    # event on its way to notifications) has drained: duplicates that came late count, transients not
+    def drained() -> Outcome | None:
+        outcome = system.outcome(ids)
+        return None if outcome.lost() else outcome
+
+    return wait_until(drained, timeout=30, what=f"{name}: nothing in flight")
 
 
 def assert_exactly_once(outcome: Outcome) -> None:
