@@ -25,6 +25,7 @@ import psycopg
 from ripple_testing.broker import TestVhost, publish_events
 from ripple_testing.processes import ManagedProcess, wait_until
 from tests_e2e.bench import scenarios
+from tests_e2e.bench.harness import tree_cpu_seconds
 from tests_e2e.bench.report import Row, at_least, render, write_json
 
 REPO_DIR = Path(__file__).resolve().parents[2]
@@ -105,23 +106,35 @@ def scalar(db: psycopg.Connection, sql: str) -> object:
     return db.execute(sql).fetchone()[0]
 
 
-def drain(run: ServiceRun, extra_env: dict[str, str], done: Callable[[psycopg.Connection], bool]) -> float:
-    """Start the worker, wait until `done`, and return events per second over the processing span."""
+@dataclass(frozen=True)
+class Drained:
+    """One drain: events per second over the processing span, and the worker's CPU per event."""
+
+    rate: float
+    cpu_ms_per_event: float
+
+
+def drain(run: ServiceRun, extra_env: dict[str, str], done: Callable[[psycopg.Connection], bool]) -> Drained:
+    """Start the worker, wait until `done`; its rate, and its CPU from the first inbox row to `done`."""
     argv = [sys.executable, "-m", "celery", "-A", f"{run.service}_site.celery", "worker"]
-    argv += ["-l", "WARNING", "-n", f"bench-{run.service}@%h", "--concurrency", "2", "--without-mingle"]
+    log_level = extra_env.get("LOG_LEVEL", "WARNING")
+    argv += ["-l", log_level, "-n", f"bench-{run.service}@%h", "--concurrency", "2", "--without-mingle"]
     worker = ManagedProcess(argv, cwd=run.folder, env=run.env(**extra_env), log_path=run.tmp / "worker.log")
     worker.start()
     try:
         with psycopg.connect(run.db_url, autocommit=True) as db:
+            wait_until(lambda: scalar(db, scenarios.PROCESSED), timeout=120, what="a first event")
+            cpu_before = tree_cpu_seconds(worker.process.pid)
             wait_until(lambda: done(db), timeout=600, what=f"{run.service} to drain {EVENTS} events")
+            cpu = tree_cpu_seconds(worker.process.pid) - cpu_before
             span = scalar(db, scenarios.SPAN_SQL[run.service])
     finally:
         worker.stop()
-    return EVENTS / max(float(span), 1e-6)
+    return Drained(EVENTS / max(float(span), 1e-6), cpu * 1000 / EVENTS)
 
 
-def drain_rate(service: str, worker_env: dict[str, str] | None = None) -> float:
-    """Queue EVENTS events for one service, let its worker (with `worker_env` added) drain them; events/s."""
+def drain_rate(service: str, worker_env: dict[str, str] | None = None) -> Drained:
+    """Queue EVENTS events for one service, let its worker (with `worker_env` added) drain them."""
     with ServiceRun(service) as run:
         scenario = scenarios.SCENARIOS[service]
         events, extra_env, stop = scenario(run, EVENTS)
@@ -134,7 +147,7 @@ def drain_rate(service: str, worker_env: dict[str, str] | None = None) -> float:
 
 def measure(service: str) -> Row:
     """Queue EVENTS events for one service, let its worker drain them, return the judged row."""
-    rate = drain_rate(service)
+    rate = drain_rate(service).rate
     return at_least(f"{service}: drain {EVENTS:,} queued events", rate, "events/s", TARGETS[service])
 
 
