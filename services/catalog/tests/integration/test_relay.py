@@ -138,7 +138,9 @@ def test_sigkill_mid_batch_loses_nothing(category, fresh_vhost, relay_factory):
     ids = Counter(m.properties["message_id"] for m in search)
     assert {str(e) for e in expected} == set(ids)  # nothing lost
     assert all(json.loads(m.body)["id"] == m.properties["message_id"] for m in search)  # same id
-    assert len(search) - len(ids) <= 200  # at most one unmarked batch is published again
+    # A relay keeps two batches in flight (one confirming while the next is written): at most
+    # those two, sent but not yet marked, are published again.
+    assert len(search) - len(ids) <= 2 * 200
 
 
 def test_two_relays_share_the_outbox_without_publishing_twice(category, fresh_vhost, relay_factory):
