@@ -8,5 +8,6 @@ SERVICE = EventService(
     name="catalog",
     handlers={"ripple.receipt.v1": "ledger.receipts.apply_receipts"},
     retry=settings.EVENT_RETRY,
+    flush_interval=settings.CONSUMER_FLUSH_SECONDS,
     batch_size=500,
 )

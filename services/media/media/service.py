@@ -11,4 +11,5 @@ SERVICE = EventService(
         "catalog.product.deleted.v1": "media.handlers.delete_product_files",
     },
     retry=settings.EVENT_RETRY,
+    flush_interval=settings.CONSUMER_FLUSH_SECONDS,
 )

@@ -44,6 +44,7 @@ OUTBOX = service_settings.outbox()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
 EVENT_RETRY = service_settings.event_retry()
+CONSUMER_FLUSH_SECONDS = service_settings.consumer_flush_seconds()
 RETENTION = service_settings.retention()  # what the worker prunes, and when (ripple_runtime.retention)
 
 LOGGING = service_settings.logging_config(RIPPLE_SERVICE)

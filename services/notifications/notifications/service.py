@@ -13,6 +13,7 @@ SERVICE = EventService(
         "catalog.deletion.failed.v1": "notifications.handlers.notify_deletion_finished",
     },
     retry=settings.EVENT_RETRY,
+    flush_interval=settings.CONSUMER_FLUSH_SECONDS,
 )
 
 SUBSCRIBABLE_EVENT_TYPES: tuple[str, ...] = tuple(SERVICE.handlers)

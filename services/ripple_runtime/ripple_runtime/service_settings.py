@@ -75,6 +75,15 @@ def event_retry() -> RetryPolicy:
     )
 
 
+def consumer_flush_seconds() -> float:
+    """How long the consumer step holds a partial batch of events before handing it to its task.
+
+    CONSUMER_FLUSH_SECONDS (0.05 s); an event after a quiet spell goes on at once
+    (ripple_runtime.messaging.consumer).
+    """
+    return above_zero("CONSUMER_FLUSH_SECONDS", env.float("CONSUMER_FLUSH_SECONDS", default=0.05))
+
+
 def relay_backoff() -> RetryPolicy:
     """How long a relay waits between attempts to reach the broker: up to OUTBOX_MAX_BACKOFF seconds."""
     return replace(

@@ -49,6 +49,8 @@ class EventConsumerStep(bootsteps.ConsumerStep):
         self._publisher = None
         self._producer: Producer | None = None
         self._timer = None
+        self._hub = None
+        self._last_flush = 0.0  # when a flush last handed events on (the timer's empty ones don't count)
         self._last_stats = time.monotonic()
 
     def get_consumers(self, channel):
@@ -64,6 +66,7 @@ class EventConsumerStep(bootsteps.ConsumerStep):
     def start(self, c):
         """Start consuming and flush partial batches on a short timer."""
         super().start(c)
+        self._hub = getattr(c, "hub", None)
         self._timer = c.timer.call_repeatedly(self.service.flush_interval, self.flush)
 
     def stop(self, c):
@@ -112,6 +115,19 @@ class EventConsumerStep(bootsteps.ConsumerStep):
             self.batch.append((message, event))
             if len(self.batch) >= self.service.batch_size:
                 self.flush()
+            elif len(self.batch) == 1 and time.monotonic() - self._last_flush >= self.service.flush_interval:
+                self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        """An event after a quiet spell goes on at once, not at the timer's next tick.
+
+        On the worker's event loop the flush runs once the messages already read are buffered,
+        so a burst's first events still travel together; a busy stream keeps batching on the timer.
+        """
+        if self._hub is not None:
+            self._hub.call_soon(self.flush)
+        else:
+            self.flush()
 
     def flush(self) -> None:
         """Send the buffered events as one task per type, wait for the confirms, then ack them."""
@@ -134,6 +150,7 @@ class EventConsumerStep(bootsteps.ConsumerStep):
                 for message, _ in batch:
                     message.reject(requeue=True)
                 return
+            self._last_flush = time.monotonic()
             for message, event in batch:
                 message.ack()
                 self.counts[f"accepted {event.type}"] += 1

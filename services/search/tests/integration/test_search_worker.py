@@ -62,6 +62,14 @@ def test_upserts_are_searchable_and_deletes_take_them_out(fresh_vhost, start_wor
     assert Tombstone.objects.get(product_id=1).version == 3
 
 
+def test_a_lone_event_goes_on_at_once_not_at_the_flush_timers_tick(fresh_vhost, start_worker):
+    # The consumer step holds partial batches for CONSUMER_FLUSH_SECONDS; after a quiet spell the
+    # first event must not wait for that tick (a single delete's latency).
+    start_worker(CONSUMER_FLUSH_SECONDS="120")
+    publish_events(fresh_vhost, [upserted(1, name="Brass lamp")])
+    wait_until(lambda: SearchDocument.objects.filter(product_id=1).exists(), timeout=30, what="the lone event")
+
+
 def test_the_same_event_twice_has_one_effect(fresh_vhost, start_worker):
     event = upserted(1, name="Teapot")
     worker = start_worker()
