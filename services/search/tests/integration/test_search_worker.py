@@ -67,7 +67,9 @@ def test_a_lone_event_goes_on_at_once_not_at_the_flush_timers_tick(fresh_vhost, 
     # first event must not wait for that tick (a single delete's latency).
     start_worker(CONSUMER_FLUSH_SECONDS="120")
     publish_events(fresh_vhost, [upserted(1, name="Brass lamp")])
-    wait_until(lambda: SearchDocument.objects.filter(product_id=1).exists(), timeout=30, what="the lone event")
+    wait_until(
+        lambda: SearchDocument.objects.filter(product_id=1).exists(), timeout=30, what="the lone event"
+    )
 
 
 def test_the_same_event_twice_has_one_effect(fresh_vhost, start_worker):
