@@ -14,7 +14,7 @@ import random
 import subprocess
 from pathlib import Path
 
-from ripple_testing.servers import free_port
+from ripple_testing.servers import free_ports
 
 REPO = Path(__file__).resolve().parents[2]
 RECEIVER = Path(__file__).with_name("webhook_receiver.py")
@@ -54,15 +54,20 @@ class ComposeStack:
         """Moved ports for every published port, the receiver, the network, fast webhook retries."""
         config = json.loads(self.compose("config", "--format", "json", files=False).stdout)
         services: dict[str, dict] = {}
+        published = [
+            (name, int(port["target"]))
+            for name, service in config["services"].items()
+            for port in service.get("ports", [])
+        ]
+        published.append(("webhook-receiver", 9000))
+        # distinct ports: two services given the same one fail with "port is already allocated"
+        self.ports.update(zip(published, free_ports(len(published)), strict=True))
         for name, service in config["services"].items():
             targets = [int(port["target"]) for port in service.get("ports", [])]
-            for target in targets:
-                self.ports[(name, target)] = free_port()
             if targets:
                 services[name] = {
                     "ports": [f"127.0.0.1:{self.ports[(name, t)]}:{t}" for t in targets],
                 }
-        self.ports[("webhook-receiver", 9000)] = free_port()
         # The API checks a webhook's address when it is subscribed, the worker before every POST.
         for name in ("notifications-api", "notifications-worker"):
             services.setdefault(name, {})["environment"] = {

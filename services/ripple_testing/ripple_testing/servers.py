@@ -138,6 +138,33 @@ def free_port_block(count: int) -> int:
     raise RuntimeError(f"no {count} consecutive free ports found")
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct ports on 127.0.0.1 that nothing listens on, below Linux's ephemeral range.
+
+    Each is held while the rest are picked, so none comes twice; and none is in the range the
+    kernel hands to outgoing connections, which a long `docker compose up --build` opens by the
+    hundred before its containers publish their ports.
+    """
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(count * 50):
+            if len(sockets) == count:
+                break
+            sock = socket.socket()
+            try:
+                sock.bind(("127.0.0.1", random.randrange(20000, 32000)))  # noqa: S311 (not a secret)
+            except OSError:
+                sock.close()
+                continue
+            sockets.append(sock)
+        if len(sockets) < count:
+            raise RuntimeError(f"no {count} free ports found")
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 class MailSink:
     """An aiosmtpd handler that keeps every message.
 
