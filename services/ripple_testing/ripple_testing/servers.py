@@ -119,10 +119,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_below_ephemeral_range() -> int:
+    """A random port below Linux's ephemeral range, where free_port() and outgoing connections pick."""
+    return random.randrange(20000, 32000)  # noqa: S311 (not a secret)
+
+
 def free_port_block(count: int) -> int:
     """The first of `count` consecutive ports on 127.0.0.1 that nothing listens on (a base plus offsets)."""
     for _ in range(200):
-        base = random.randrange(20000, 32000)  # noqa: S311 (not a secret) below Linux's ephemeral range, where free_port() picks
+        base = port_below_ephemeral_range()
         sockets = []
         try:
             for port in range(base, base + count):
@@ -152,7 +157,7 @@ def free_ports(count: int) -> list[int]:
                 break
             sock = socket.socket()
             try:
-                sock.bind(("127.0.0.1", random.randrange(20000, 32000)))  # noqa: S311 (not a secret)
+                sock.bind(("127.0.0.1", port_below_ephemeral_range()))
             except OSError:
                 sock.close()
                 continue
