@@ -126,6 +126,7 @@ def test_one_correlation_id_and_one_trace_link_the_api_every_service_and_the_web
         return (
             {span.service for span in spans} >= expected
             and any(span.name == "deliver webhook" for span in spans)
+            and any(span.name == "publish catalog.deletion.completed.v1" for span in spans)
             and spans
         )
 
@@ -138,8 +139,17 @@ def test_one_correlation_id_and_one_trace_link_the_api_every_service_and_the_web
     published = [
         span for span in spans if span.service == "catalog-relay" and span.kind == SPAN_KIND_PRODUCER
     ]
-    assert [span.name for span in published] == ["publish catalog.product.deleted.v1"]
-    assert all(span.parent_span_id == api_span.span_id for span in published)
+    assert sorted(span.name for span in published) == [
+        "publish catalog.deletion.completed.v1",
+        "publish catalog.product.deleted.v1",
+    ]
+    by_id = {span.span_id: span for span in spans}
+    for span in published:  # the delete's event from the API; its outcome from the receipts' task
+        parent = by_id[span.parent_span_id]
+        if span.name == "publish catalog.product.deleted.v1":
+            assert parent is api_span
+        else:
+            assert (parent.service, parent.name) == ("catalog-worker", "process ripple.receipt.v1")
     for service in consumers:
         names = {span.name for span in spans if span.service == service and span.kind == SPAN_KIND_CONSUMER}
         assert any(name.startswith("receive ") for name in names), (service, names)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from ripple_runtime.tracing import hooks
+from ripple_runtime.tracing import context, hooks
 
 CORRELATION_HEADER = "X-Correlation-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -60,5 +60,12 @@ def current_correlation_id() -> str | None:
 
 
 def current_traceparent() -> str | None:
-    """The W3C traceparent to hand on: the API span's, else the caller's, else a new trace's."""
-    return getattr(current_request(), "traceparent", None)
+    """The W3C traceparent to hand on: the request's, else that of the work in hand.
+
+    A request's is the API span's, else the caller's, else a new trace's; outside a request, a
+    task that handles receipts continues their trace (a deletion's outcome event does so).
+    """
+    request = current_request()
+    if request is not None:
+        return getattr(request, "traceparent", None)
+    return context.current().get("traceparent")

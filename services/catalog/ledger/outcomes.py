@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db.models import Count, Max
 
+from catalog.request_context import current_traceparent
 from ledger.models import Deletion, Receipt
 from ripple_runtime.outbox import recorder
 from shared_contracts.events import DeletionCompletedV1, DeletionFailedV1, ReceiptStatus, build_event
@@ -97,5 +98,6 @@ def _record_outcome(deletion: Deletion) -> None:
         source=SOURCE,
         subject=f"deletion/{deletion.id}",
         correlationid=deletion.correlation_id or None,
+        traceparent=current_traceparent(),
     )
     recorder.record(event, aggregate_type="deletion", aggregate_id=deletion.id)

@@ -16,6 +16,7 @@ from ledger.receipts import apply_receipts
 from ripple_runtime.messaging.receipts import answer as receipt
 from ripple_runtime.messaging.receipts import receipt_events
 from ripple_runtime.outbox.models import OutboxEvent
+from ripple_runtime.tracing import context, hooks
 from ripple_testing.django_fixtures import client_for
 from shared_contracts.events import ReceiptStatus, parse_event
 from tests.factories import bulk_catalog
@@ -34,8 +35,13 @@ def events_of(deletion: Deletion) -> list:
     ]
 
 
-def answer(events, service: str, status: ReceiptStatus = DONE, reason: str = "", **only) -> list:
-    """One service's receipt message for each event of the given types (all by default) it is bound to."""
+def answer(
+    events, service: str, status: ReceiptStatus = DONE, reason: str = "", traceparent=None, **only
+) -> list:
+    """One service's receipt message for each event of the given types (all by default) it is bound to.
+
+    The message carries `traceparent` as a service's does: the traceparent of the events it answers.
+    """
     from shared_contracts import topology
 
     chosen = [
@@ -46,7 +52,10 @@ def answer(events, service: str, status: ReceiptStatus = DONE, reason: str = "",
     if not chosen:
         return []
     return receipt_events(
-        service, chosen[0].deletionid, [receipt(e.id, e.type, status, reason=reason) for e in chosen]
+        service,
+        chosen[0].deletionid,
+        [receipt(e.id, e.type, status, reason=reason) for e in chosen],
+        traceparent=traceparent,
     )
 
 
@@ -111,6 +120,22 @@ def test_receipts_bring_a_deletion_from_pending_to_complete_with_each_services_t
     (completed,) = outcome_events("completed")
     assert completed["data"]["deletion_id"] == str(deletion.pk)
     assert completed["data"]["receipts"]["media"] == {"done": 1}
+
+
+def test_the_outcome_event_goes_on_in_the_trace_of_the_delete(api, product_with_media):
+    caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    api.delete(f"/api/v1/products/{product_with_media.pk}/", HTTP_TRACEPARENT=caller)
+    events = events_of(Deletion.objects.get())
+    # each service answers from a span of its own: same trace, other parent ids
+    receipts = [
+        message
+        for number, service in enumerate(("media", "search", "notifications"))
+        for message in answer(events, service, traceparent=f"{caller[:36]}{number:016x}-01")
+    ]
+    with hooks.handling("catalog", "ripple.receipt.v1", receipts, attempt=1):  # as the catalog worker's task
+        fold(receipts)
+    (completed,) = outcome_events("completed")
+    assert context.trace_id_of(completed["traceparent"]) == "0af7651916cd43dd8448eb211c80319c"
 
 
 def test_a_failed_receipt_fails_the_deletion_until_a_redrive_reports_done(api, product_with_media):

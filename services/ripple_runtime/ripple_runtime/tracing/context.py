@@ -138,17 +138,35 @@ def event_ids(event: Any) -> dict[str, str | None]:
     }
 
 
+def _one_trace(first: Any, traceparents: set[Any]) -> str | None:
+    """`first` if every one of these traceparents is well-formed and of its trace, else None."""
+    first = plausible_traceparent(first)
+    if first is None:
+        return None
+    trace = first[3:35]
+    for traceparent in traceparents:
+        checked = plausible_traceparent(traceparent)
+        if checked is None or checked[3:35] != trace:
+            return None
+    return first
+
+
 def batch_ids(events: Sequence[Any]) -> dict[str, str | None]:
     """The ids a batch of events shares: each id all of them carry alike, else none (not a wrong one).
 
     Compared as the events carry them, so a batch of one request's events costs a set per field.
+    Events of one trace from different spans (receipts of one delete from three services) share
+    the trace: the first one's traceparent is the batch's.
     """
     if len(events) == 1:
         return event_ids(events[0])
     correlations = {attribute(event, "correlationid") for event in events}
     traceparents = {attribute(event, "traceparent") for event in events}
     correlation = correlations.pop() if len(correlations) == 1 else None
-    traceparent = plausible_traceparent(traceparents.pop()) if len(traceparents) == 1 else None
+    if len(traceparents) == 1:
+        traceparent = plausible_traceparent(traceparents.pop())
+    else:
+        traceparent = _one_trace(attribute(events[0], "traceparent"), traceparents)
     return {
         "event_id": None,
         "correlation_id": correlation if isinstance(correlation, str) else None,

@@ -92,7 +92,11 @@ def test_the_consumer_hook_binds_an_events_ids_and_a_task_batch_only_the_ids_it_
         log.info("same request")
     with hooks.handling("media", one["type"], [one, stranger], attempt=2):
         log.info("two requests")
-    received, same, mixed = json_lines()
+    # receipts of one delete, each sent from its service's own span: one trace, other parent ids
+    from_another_span = {**one, "id": "e-4", "traceparent": f"{TRACEPARENT[:36]}{'1' * 16}-01"}
+    with hooks.handling("catalog", "ripple.receipt.v1", [one, from_another_span], attempt=1):
+        log.info("one trace")
+    received, same, mixed, one_trace = json_lines()
     assert (received["event_id"], received["correlation_id"], received["trace_id"]) == (
         "e-1",
         "req-1",
@@ -100,6 +104,7 @@ def test_the_consumer_hook_binds_an_events_ids_and_a_task_batch_only_the_ids_it_
     )
     assert (same["event_id"], same["correlation_id"], same["trace_id"]) == (None, "req-1", TRACE_ID)
     assert (mixed["event_id"], mixed["correlation_id"], mixed["trace_id"]) == (None, None, None)
+    assert (one_trace["correlation_id"], one_trace["trace_id"]) == ("req-1", TRACE_ID)
 
 
 def test_the_delivery_hook_binds_the_events_ids_and_hands_its_trace_and_correlation_id_on(json_lines):
