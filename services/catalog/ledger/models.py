@@ -1,8 +1,8 @@
 """What the ledger keeps: deletions, the events each emitted, and each service's receipt per event.
 
-A deletion's counters (`settled`, `failed`) change only while its row is locked by the receipt
-handler (ledger.receipts), so they equal what the receipt rows say, and its `status` can be
-read and filtered without counting.
+A deletion's counters (`settled`, `failed`, and the per-service `tally`) change only while its row
+is locked by the receipt handler (ledger.receipts), so they equal what the receipt rows say, and
+its `status` and each service's progress are read and filtered without counting receipts.
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ class Deletion(models.Model):
     )
     failed = models.PositiveIntegerField(default=0, help_text="Receipts that are failed now.")
     last_receipt_at = models.DateTimeField(null=True, blank=True)
+    tally = models.JSONField(
+        default=dict,
+        help_text="Per service: its receipts by status and its last receipt's time (kept with the counters).",
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
 
@@ -106,8 +110,12 @@ class Receipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event_id", "service"], name="ledger_one_receipt_per_service")
         ]
-        indexes = [
-            models.Index(fields=["deletion", "service", "status"], name="ledger_receipt_counts_idx"),
+        indexes = [  # the failed ones, few, for the deletion's detail; counting reads Deletion.tally
+            models.Index(
+                fields=["deletion", "id"],
+                condition=models.Q(status=ReceiptStatus.FAILED.value),
+                name="ledger_receipt_failed_idx",
+            ),
         ]
 
     def __str__(self) -> str:

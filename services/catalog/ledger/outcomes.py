@@ -7,10 +7,9 @@ transaction that changed the status; notifications delivers them like any other 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.db.models import Count, Max
+from django.utils.dateparse import parse_datetime
 
 from catalog.request_context import current_traceparent
 from ledger.models import Deletion, Receipt
@@ -21,27 +20,37 @@ from shared_contracts.events.catalog import SOURCE, Actor, FailedEvent
 FAILED_EVENTS_IN_OUTCOME = 20
 
 
+def tally(deletion: Deletion, service: str, status: str, handled_at: datetime, replaces: str = "") -> None:
+    """Count a service's receipt in the deletion's tally (in place of one of status `replaces`)."""
+    entry = deletion.tally.setdefault(service, {"statuses": {}, "last_receipt_at": None})
+    statuses = entry["statuses"]
+    if replaces:
+        statuses[replaces] -= 1
+        if not statuses[replaces]:
+            del statuses[replaces]
+    statuses[status] = statuses.get(status, 0) + 1
+    stamp = handled_at.astimezone(UTC).isoformat(timespec="microseconds")  # one width: compared as text
+    if entry["last_receipt_at"] is None or entry["last_receipt_at"] < stamp:
+        entry["last_receipt_at"] = stamp
+
+
 def receipt_counts(deletion: Deletion) -> dict[str, dict]:
-    """Per service: receipts by status, the last receipt's time, and how many are still owed."""
-    services: dict[str, dict] = defaultdict(lambda: {"statuses": {}, "last_receipt_at": None, "received": 0})
-    for service in deletion.expected:  # every expected service is listed, even before its first receipt
-        services[service].update()
-    rows = (
-        Receipt.objects.filter(deletion=deletion)
-        .values("service", "status")
-        .annotate(count=Count("id"), last=Max("handled_at"))
-        .order_by()
-    )
-    for row in rows:
-        entry = services[row["service"]]
-        entry["statuses"][row["status"]] = row["count"]
-        entry["received"] += row["count"]
-        if entry["last_receipt_at"] is None or row["last"] > entry["last_receipt_at"]:
-            entry["last_receipt_at"] = row["last"]
-    return {
-        service: {**entry, "expected": deletion.expected.get(service, entry["received"])}
-        for service, entry in sorted(services.items())
-    }
+    """Per service: receipts by status, the last receipt's time, and how many are still owed.
+
+    Read from the deletion's tally, not counted: a purge's deletion holds tens of thousands of receipts.
+    """
+    counts = {}
+    for service in sorted({*deletion.expected, *deletion.tally}):  # expected ones before their first receipt
+        entry = deletion.tally.get(service) or {"statuses": {}, "last_receipt_at": None}
+        received = sum(entry["statuses"].values())
+        last = entry["last_receipt_at"]
+        counts[service] = {
+            "statuses": dict(entry["statuses"]),
+            "received": received,
+            "last_receipt_at": parse_datetime(last) if last else None,
+            "expected": deletion.expected.get(service, received),
+        }
+    return counts
 
 
 def failed_receipts(deletion: Deletion, limit: int) -> list[Receipt]:

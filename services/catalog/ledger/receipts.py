@@ -196,6 +196,7 @@ def apply_receipts(events: list[CloudEvent[ReceiptV1]]) -> None:
                 deletion.settled += 1
             else:
                 deletion.failed += 1
+            outcomes.tally(deletion, data.service, data.status.value, data.handled_at)
             if data.status == ReceiptStatus.REPAIRED:
                 deletion.events += 1
                 deletion.expected_total += 1
@@ -204,6 +205,9 @@ def apply_receipts(events: list[CloudEvent[ReceiptV1]]) -> None:
             if data.status.settled:
                 deletion.failed -= 1
                 deletion.settled += 1
+            outcomes.tally(
+                deletion, data.service, data.status.value, data.handled_at, replaces=current.status
+            )
             current.status, current.reason, current.attempts = data.status.value, data.reason, data.attempts
             current.handled_at, current.received_at = data.handled_at, now
             if current.pk is not None:
@@ -223,7 +227,15 @@ def apply_receipts(events: list[CloudEvent[ReceiptV1]]) -> None:
         )
     for deletion in touched.values():
         deletion.save(
-            update_fields=["settled", "failed", "events", "expected", "expected_total", "last_receipt_at"]
+            update_fields=[
+                "settled",
+                "failed",
+                "events",
+                "expected",
+                "expected_total",
+                "last_receipt_at",
+                "tally",
+            ]
         )
         outcomes.settle(deletion, now)
     for why, count in ignored.items():

@@ -59,6 +59,15 @@ def answer(
     )
 
 
+def counted(deletion: Deletion) -> dict[str, dict[str, int]]:
+    """Per service, the deletion's receipt rows by status, counted (the tally must say the same)."""
+    counts: dict[str, dict[str, int]] = {}
+    for service, status in Receipt.objects.filter(deletion=deletion).values_list("service", "status"):
+        counts.setdefault(service, {}).setdefault(status, 0)
+        counts[service][status] += 1
+    return counts
+
+
 def fold(receipts) -> None:
     """Hand receipts to the catalog worker's handler, in a transaction like its task."""
     with transaction.atomic():
@@ -149,10 +158,14 @@ def test_a_failed_receipt_fails_the_deletion_until_a_redrive_reports_done(api, p
     assert {f["reason"] for f in detail["failed_events"]} == {"PermanentFailure: storage key refused"}
     (failed,) = outcome_events("failed")
     assert len(failed["data"]["failed_events"]) == 1
+    assert detail["services"]["media"]["statuses"] == {"failed": 1} == counted(deletion)["media"]
     fold(answer(events, "media"))  # the redrive worked
     deletion.refresh_from_db()
     assert (deletion.status, deletion.failed, deletion.settled) == ("complete", 0, 3)
     assert len(outcome_events("completed")) == 1
+    detail = api.get(f"/api/v1/deletions/{deletion.pk}/").json()
+    assert {service: entry["statuses"] for service, entry in detail["services"].items()} == counted(deletion)
+    assert detail["services"]["media"]["statuses"] == {"done": 1}
 
 
 def test_a_success_is_final_and_repeats_change_nothing(api, product_with_media):
