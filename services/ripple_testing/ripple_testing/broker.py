@@ -141,6 +141,24 @@ def take_messages(
     return received
 
 
+def return_unacked(vhost: TestVhost, queue: str, times: int) -> int:
+    """Take a message and give it back unacked, as a worker that dies on it would; count deliveries.
+
+    RabbitMQ counts each return (`x-delivery-count`) and dead-letters the message past the
+    queue's `x-delivery-limit`.
+    """
+    deliveries = 0
+    with connect(vhost) as conn:
+        channel = conn.channel()
+        for _ in range(times):
+            message = channel.basic_get(queue)
+            if message is None:
+                break
+            deliveries += 1
+            channel.basic_reject(message.delivery_tag, requeue=True)
+    return deliveries
+
+
 def queue_depth(vhost: TestVhost, queue: str) -> int:
     """How many ready messages a queue holds (passive declare: creates nothing)."""
     with connect(vhost) as conn:

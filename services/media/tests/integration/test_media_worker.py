@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from media.models import DeletedFile
 from ripple_runtime.inbox.models import ProcessedEvent
-from ripple_testing.broker import publish_events, queue_depth, take_messages
+from ripple_testing.broker import publish_events, queue_depth, return_unacked, take_messages
 from ripple_testing.processes import wait_until
 from shared_contracts import topology
 from tests.conftest import stored
@@ -181,3 +181,51 @@ def test_every_event_of_a_deletion_is_answered_with_a_receipt_the_worker_publish
     }
     assert "not a plain relative path" in by_event[poison.id].reason
     assert DeletedFile.objects.filter(event_id=unscoped.id).exists()
+
+
+def test_a_task_its_workers_kept_dying_on_is_dead_lettered_with_a_failed_receipt_not_run_again(
+    media_root, fresh_vhost, start_worker, settings, capsys
+):
+    import json
+    import uuid
+
+    from kombu import Connection
+
+    from media_site.celery import app
+    from ripple_runtime.messaging import queues
+    from shared_contracts.events import parse_event
+
+    settings.BROKER_URL = fresh_vhost.url()
+    deletion = uuid.uuid4()
+    killer = media_deleted(stored(media_root, "products/11/a.jpg")).model_copy(
+        update={"deletionid": deletion}
+    )
+    with Connection(fresh_vhost.url()) as conn:
+        queues.declare_topology(conn.channel())
+        queues.task_queue(SUB)(conn.channel()).declare()
+        app.send_task("media.catalog.media.deleted.v1", args=[[killer.to_dict()]], connection=conn)
+    # a worker took it and died, again and again: RabbitMQ took it back and counted each time
+    assert (
+        return_unacked(fresh_vhost, SUB.task_queue_name, topology.DELIVERY_LIMIT) == topology.DELIVERY_LIMIT
+    )
+    start_worker()
+
+    wait_until(
+        lambda: queue_depth(fresh_vhost, SUB.dead_letter_queue_name) == 1, what="the event dead-lettered"
+    )
+    call_command("deadletters", "list")
+    listing = capsys.readouterr().out
+    assert f"{killer.id}\tcatalog.media.deleted.v1" in listing
+    assert f"WorkerLost: a worker was lost {topology.DELIVERY_LIMIT} times" in listing
+    receipts = {}
+
+    def the_failed_receipt() -> bool:
+        for message in take_messages(fresh_vhost, topology.SUBSCRIPTIONS["catalog"].queue_name, expect=0):
+            receipts.update({r.event_id: r for r in parse_event(json.loads(message.body)).data.receipts})
+        return killer.id in receipts
+
+    wait_until(the_failed_receipt, timeout=60, what="the failed receipt")
+    assert receipts[killer.id].status == "failed" and "WorkerLost" in receipts[killer.id].reason
+    assert (media_root / "products/11/a.jpg").exists()  # not handled again
+    assert not ProcessedEvent.objects.filter(event_id=killer.id).exists()
+    assert queue_depth(fresh_vhost, SUB.task_queue_name) == 0

@@ -3,6 +3,12 @@
 The inbox is keyed by service, so services sharing one database never skip each other's events.
 The handler's effect, the inbox rows and the receipts of events that belong to a deletion
 commit together; a dead-lettered event of a deletion gets a `failed` receipt.
+
+A task message whose workers kept dying on it (SIGKILL, out of memory, a crash in C) is taken
+back by RabbitMQ each time, which counts it (`x-delivery-count`, quorum queues). Its last
+delivery before the queue's `x-delivery-limit` is not handled again: its events are
+dead-lettered here, with the reason and a `failed` receipt each, so the deletion says what
+happened instead of waiting forever for a message RabbitMQ would dead-letter by itself.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from ripple_runtime import metrics
 from ripple_runtime.messaging import deadletter, receipts
 from ripple_runtime.messaging.service import EventService, PermanentFailure
 from ripple_runtime.tracing import hooks
+from shared_contracts import topology
 from shared_contracts.events import CloudEvent, InvalidEvent, parse_event
 
 log = logging.getLogger(__name__)
@@ -24,6 +31,16 @@ log = logging.getLogger(__name__)
 
 class EventsDeadLettered(Exception):
     """Some events of the task went to the dead-letter queue; the task ends FAILED in Flower."""
+
+
+class WorkerLost(PermanentFailure):
+    """Workers died on this task message as often as its queue allows: handling it again is not tried."""
+
+
+def deliveries_lost(task: Task) -> int:
+    """How many times RabbitMQ took this task message back unacknowledged (its `x-delivery-count`)."""
+    count = (task.request.headers or {}).get("x-delivery-count", 0)
+    return count if type(count) is int else 0
 
 
 def process(service: EventService, event_type: str, events: list[CloudEvent], attempt: int = 1) -> int:
@@ -50,6 +67,16 @@ def process(service: EventService, event_type: str, events: list[CloudEvent], at
 def run(task: Task, service: EventService, event_type: str, raw_events: list) -> dict:
     """Process a batch; on failure isolate the failing events, retry them, or dead-letter them."""
     attempt = task.request.retries + 1
+    lost = deliveries_lost(task)
+    if lost >= topology.DELIVERY_LIMIT:
+        reason = WorkerLost(
+            f"a worker was lost {lost} times while it held these events (the task queue's delivery limit)"
+        )
+        given_up = {
+            str(raw.get("id", "")) if isinstance(raw, dict) else "": (raw, reason) for raw in raw_events
+        }
+        _dead_letter(task, service, given_up, attempt)
+        raise EventsDeadLettered(f"{len(raw_events)} events dead-lettered: {reason}")
     events, failed = [], {}
     for raw in raw_events:
         try:
@@ -96,7 +123,7 @@ def _dead_letter(task: Task, service: EventService, failed: dict, attempt: int) 
         for event_id, (event, exc) in failed.items():
             body = event.to_json() if isinstance(event, CloudEvent) else json.dumps(event)
             reason = f"{type(exc).__name__}: {exc}"
-            reason_kind = "permanent" if isinstance(exc, PermanentFailure) else "gave_up"
+            reason_kind = dead_letter_kind(exc)
             if not isinstance(exc, PermanentFailure):
                 reason = f"gave up after {attempt} attempts: {reason}"
             deadletter.dead_letter(
@@ -109,6 +136,13 @@ def _dead_letter(task: Task, service: EventService, failed: dict, attempt: int) 
         receipts.record_failed(service.name, reported)
     except DatabaseError:  # the dead letters are what matters; the deletion stays pending (overdue)
         log.exception("could not record the failed receipts of %d dead-lettered events", len(reported))
+
+
+def dead_letter_kind(exc: Exception) -> str:
+    """The `reason` label of a dead-lettered event: `worker_lost`, `permanent` or `gave_up`."""
+    if isinstance(exc, WorkerLost):
+        return "worker_lost"
+    return "permanent" if isinstance(exc, PermanentFailure) else "gave_up"
 
 
 def register(app: Celery, service: EventService, event_type: str) -> Task:

@@ -194,7 +194,11 @@ def events_retried(service: str, event_type: str, count: int) -> None:
 
 
 def dead_lettered(service: str, event_type: str | None, reason: str) -> None:
-    """A task dead-lettered one event: `permanent` (its handler refused it) or `gave_up` (no retry left)."""
+    """A task dead-lettered one event, for one of three reasons.
+
+    `permanent`: its handler refused it; `gave_up`: no retry left; `worker_lost`: workers died
+    on its task message as often as the queue allows.
+    """
     if ENABLED:
         DEAD_LETTERED.labels(service, known_type(event_type), reason).inc()
 

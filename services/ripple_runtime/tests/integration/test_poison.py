@@ -7,7 +7,7 @@ import amqp
 from kombu import Connection
 
 from ripple_runtime.messaging import deadletter, queues
-from ripple_testing.broker import connect, queue_depth, take_messages
+from ripple_testing.broker import connect, queue_depth, return_unacked, take_messages
 from shared_contracts import topology
 from shared_contracts.events import MediaDeletedV1, build_event
 from shared_contracts.events.catalog import SOURCE
@@ -29,20 +29,6 @@ def declare(vhost) -> None:
         queues.task_queue(SUB)(channel).declare()
 
 
-def crash_on_it(vhost, queue: str, times: int) -> int:
-    """Take the message and give it back unacked, as a worker that dies on it would; count deliveries."""
-    deliveries = 0
-    with connect(vhost) as conn:
-        channel = conn.channel()
-        for _ in range(times):
-            message = channel.basic_get(queue)
-            if message is None:
-                break
-            deliveries += 1
-            channel.basic_reject(message.delivery_tag, requeue=True)
-    return deliveries
-
-
 def test_an_event_that_keeps_killing_its_consumer_is_dead_lettered_after_the_limit(fresh_vhost):
     declare(fresh_vhost)
     poison = event()
@@ -51,7 +37,7 @@ def test_an_event_that_keeps_killing_its_consumer_is_dead_lettered_after_the_lim
             amqp.Message(poison.to_json(), message_id=str(poison.id)), exchange="", routing_key=SUB.queue_name
         )
 
-    deliveries = crash_on_it(fresh_vhost, SUB.queue_name, topology.DELIVERY_LIMIT + 5)
+    deliveries = return_unacked(fresh_vhost, SUB.queue_name, topology.DELIVERY_LIMIT + 5)
 
     assert deliveries == topology.DELIVERY_LIMIT + 1  # the first delivery and DELIVERY_LIMIT more
     assert queue_depth(fresh_vhost, SUB.queue_name) == 0
@@ -69,7 +55,7 @@ def test_a_dead_lettered_task_is_read_as_its_events_and_redriven_to_this_service
             exchange=topology.TASKS_EXCHANGE_NAME,
             routing_key=SUB.task_queue_name,
         )
-    crash_on_it(fresh_vhost, SUB.task_queue_name, topology.DELIVERY_LIMIT + 5)
+    return_unacked(fresh_vhost, SUB.task_queue_name, topology.DELIVERY_LIMIT + 5)
 
     letters = deadletter.peek(fresh_vhost.url(), SUB)
     assert [letter.event_id for letter in letters] == [str(e.id) for e in events]
