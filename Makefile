@@ -88,7 +88,7 @@ schemas: install ## regenerate the committed JSON Schema files and RabbitMQ defi
 dev: ## run the whole system natively (deploy/Procfile) against the local RabbitMQ; Ctrl-C stops it
 	@RIPPLE_VAR_DIR="$(RIPPLE_VAR_DIR)" exec deploy/native/dev.sh "$(MAKE)"
 
-$(DEV_ENV):
+$(DEV_ENV): deploy/native/make_dev_env.py
 	$(PY) deploy/native/make_dev_env.py $@
 
 demo: install ## against a running system: seed products with images, delete some, print what each service did

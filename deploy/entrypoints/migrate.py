@@ -1,4 +1,7 @@
-"""The `migrate` role in one Python process: migrations, then the admin user and token, then static files.
+"""The `migrate` role in one Python process: migrations, accounts, then static files.
+
+The accounts: the admin user and token (RIPPLE_ADMIN_*), and in the catalog the read-only
+account of CATALOG_API_TOKEN (`ensure_reader`).
 
 `ripple.sh SERVICE migrate` runs it in the service's folder (compose, k8s and `make dev` alike):
 one Django start-up instead of a `manage.py` process per step (and per "does this command exist?").
@@ -17,7 +20,11 @@ from django.core.management import call_command, get_commands
 from django.db import connection
 
 # After the migrations, the steps a service has (not every service has an admin or static files).
-STEPS = (("ensure_admin", {}), ("collectstatic", {"interactive": False, "verbosity": 0}))
+STEPS = (
+    ("ensure_admin", {}),
+    ("ensure_reader", {}),
+    ("collectstatic", {"interactive": False, "verbosity": 0}),
+)
 # The PostgreSQL advisory lock every migrate role takes ("RIPL"): services may share one database.
 MIGRATE_LOCK = 0x5249504C
 

@@ -7,6 +7,7 @@
 #   ripple.sh notifications migrate|api|worker
 #   ripple.sh flower
 #   ripple.sh SERVICE health ROLE     (the container healthcheck of that process)
+#   ripple.sh SERVICE manage COMMAND [ARGS…]   (a management command, with the URLs built below)
 #
 # Settings come from the environment (README: configuration). RIPPLE_BIND_HOST is 127.0.0.1
 # natively and 0.0.0.0 in containers; ports as the README lists them ("Where everything is").
@@ -118,6 +119,10 @@ case "$role" in
     ;;
   relay)
     exec python manage.py relay_outbox
+    ;;
+  manage)
+    # e.g. `docker compose exec media-worker /app/deploy/entrypoints/ripple.sh media manage audit`
+    exec python manage.py "${@:3}"
     ;;
   health)
     case "${3:?usage: ripple.sh SERVICE health ROLE}" in

@@ -26,6 +26,7 @@ PNG = bytes.fromhex(
 )
 MEDIA_ROOT = "/var/lib/ripple/media"
 STREAM = 24
+RIPPLE_SH = "/app/deploy/entrypoints/ripple.sh"  # the image's entry point, for `manage` commands
 
 
 def api() -> requests.Session:
@@ -264,6 +265,17 @@ def test_a_worker_restart_in_a_stream_of_deletes_loses_nothing(stack):
         timeout=120,
         what="every deletion complete",
     )
+
+
+def test_reindex_and_the_audits_read_the_catalog_with_its_reader_account(stack):
+    """compose gives every service CATALOG_API_TOKEN; the catalog's migrate made it catalog-reader's."""
+    assert "reader account 'catalog-reader' created" in stack.compose("logs", "catalog-migrate").stdout
+    for service in ("media", "search"):
+        ran = stack.exec(f"{service}-worker", RIPPLE_SH, service, "manage", "audit", "--json")
+        summary = json.loads(ran.stdout.splitlines()[-1])["summary"]
+        assert (summary["service"], summary["fix"]) == (service, False)
+    reindexed = stack.exec("search-worker", RIPPLE_SH, "search", "manage", "reindex").stdout
+    assert "reindexed " in reindexed and " products from http://catalog-api:8000" in reindexed
 
 
 def test_flower_lists_tasks_of_all_four_services_behind_basic_auth(stack):

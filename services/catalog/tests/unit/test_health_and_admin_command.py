@@ -1,4 +1,4 @@
-"""/healthz and /readyz report what they see; `ensure_admin` mirrors RIPPLE_ADMIN_* in the database."""
+"""/healthz and /readyz report what they see; `ensure_admin` and `ensure_reader` mirror the accounts."""
 
 from datetime import timedelta
 from io import StringIO
@@ -195,3 +195,60 @@ def test_ensure_admin_refuses_a_token_another_user_holds(admin_env):
     with pytest.raises(CommandError, match="another user"):
         ensure_admin()
     assert Token.objects.get(key=TOKEN_A).user == other
+
+
+# --- ensure_reader -----------------------------------------------------------------------------
+
+
+def ensure_reader(monkeypatch, token: str | None) -> str:
+    """Run the command with CATALOG_API_TOKEN set to `token` (unset for None); return what it printed."""
+    if token is None:
+        monkeypatch.delenv("CATALOG_API_TOKEN", raising=False)
+    else:
+        monkeypatch.setenv("CATALOG_API_TOKEN", token)
+    out = StringIO()
+    call_command("ensure_reader", stdout=out)
+    return out.getvalue()
+
+
+def test_the_reader_account_may_read_the_audit_api_and_write_nothing(monkeypatch, category):
+    product = Product.objects.create(category=category, sku="R-1", name="read me")
+    assert "created" in ensure_reader(monkeypatch, TOKEN_A)
+
+    reader = token_client(TOKEN_A)
+    assert reader.get("/api/v1/audit/products/").json()["results"] == [[product.pk, product.version]]
+    assert reader.get("/api/v1/audit/media/").status_code == 200
+    assert reader.get("/api/v1/deletions/").status_code == 403  # the ledger is not its business
+    assert reader.post("/api/v1/categories/", {"name": "x", "slug": "x"}).status_code == 403
+    assert reader.delete(f"/api/v1/products/{product.pk}/").status_code == 403
+    user = User.objects.get(username="catalog-reader")
+    assert not (user.is_staff or user.is_superuser or user.has_usable_password())
+
+
+def test_the_reader_account_is_idempotent_rotates_its_token_and_loses_extra_rights(monkeypatch):
+    ensure_reader(monkeypatch, TOKEN_A)
+    user = User.objects.get(username="catalog-reader")
+    user.is_superuser = True  # somebody widened it by hand
+    user.save()
+
+    assert "updated" in ensure_reader(monkeypatch, TOKEN_B)
+
+    user.refresh_from_db()
+    assert not user.is_superuser
+    assert list(Token.objects.values_list("key", flat=True)) == [TOKEN_B]
+    assert token_client(TOKEN_A).get("/api/v1/audit/products/").status_code == 401
+    assert sorted(user.get_all_permissions()) == ["catalog.view_product", "catalog.view_productmedia"]
+
+
+def test_no_reader_without_a_token_and_another_users_token_is_left_to_them(monkeypatch):
+    assert "not set" in ensure_reader(monkeypatch, None)
+    assert not User.objects.filter(username="catalog-reader").exists()
+
+    admin = User.objects.create_superuser("ops", password="a-long-password")
+    Token.objects.create(user=admin, key=TOKEN_A)
+    assert "'ops'; left to it" in ensure_reader(monkeypatch, TOKEN_A)
+    assert Token.objects.get(key=TOKEN_A).user == admin
+    assert not User.objects.filter(username="catalog-reader").exists()
+
+    with pytest.raises(CommandError, match="CATALOG_API_TOKEN"):
+        ensure_reader(monkeypatch, "not a token!")
