@@ -155,3 +155,53 @@ def test_the_worker_requeues_deliveries_whose_task_was_lost(worker_factory, rece
     ).status == ("succeeded")
     wait_until(lambda: len(mailbox.messages) == 1, timeout=60, what="the e-mail")
     assert [hit.headers["webhook-id"] for hit in receiver.received()] == [str(event.id)]
+
+
+def test_a_single_events_webhook_and_mail_go_out_from_its_own_task_at_once(worker_factory, publish, receiver):
+    endpoint = WebhookEndpoint.objects.create(url=receiver.url())
+    EmailRecipient.objects.create(email="ops@example.com")
+    worker = worker_factory()
+    event = product_deleted()
+    publish(event)
+
+    assert (
+        wait_until(lambda: delivery_done(event.id, endpoint=endpoint), what="the webhook").status
+        == "succeeded"
+    )
+    wait_until(lambda: delivery_done(event.id, channel="email"), what="the e-mail")
+    # no task was sent for them to run first: their tasks wait a lease behind, in case this one died
+    assert "notifications.deliver_batch[" not in worker.log()
+    assert f"notifications handled 1 {event.type} events" in worker.log()
+
+
+def test_the_task_behind_first_attempts_takes_up_what_a_dead_worker_left_claimed(
+    worker_factory, fresh_vhost, receiver, mailbox
+):
+    import uuid
+
+    from notifications import deliveries
+    from notifications_site.celery import app
+
+    endpoint = WebhookEndpoint.objects.create(url=receiver.url())
+    EmailRecipient.objects.create(email="ops@example.com")
+    event = product_deleted()
+    planned = Delivery.objects.bulk_create(plan_deliveries([event]))
+    behind = str(uuid.uuid4())  # the id of the task sent behind the first attempts
+    # the first attempts claimed them under that id, and the worker died before sending anything
+    assert len(deliveries.claim([str(d.pk) for d in planned], behind)) == 2
+    with Connection(fresh_vhost.url()) as conn:
+        for delivery in planned:
+            app.send_task(
+                "notifications.deliver_batch",
+                args=[delivery.channel, [str(delivery.pk)]],
+                task_id=behind,
+                connection=conn,
+            )
+    worker_factory()
+
+    assert (
+        wait_until(lambda: delivery_done(event.id, endpoint=endpoint), what="the webhook").status
+        == "succeeded"
+    )
+    wait_until(lambda: len(mailbox.messages) == 1, what="the e-mail")
+    assert [hit.headers["webhook-id"] for hit in receiver.received()] == [str(event.id)]
