@@ -2,9 +2,8 @@
 
 Runs inside the runtime's transaction, together with the inbox insert. The delivery ids are
 derived from the event and the subscriber, and a unique constraint backs them, so an event seen
-twice never creates a second delivery. First attempts start only after the transaction
-committed: a small fan-out's from the event's task itself, a larger one's from one task per
-subscriber and chunk (see notifications.tasks).
+twice never creates a second delivery. Tasks are sent only after the transaction committed: one
+per subscriber for the first attempts of the batch (see notifications.tasks).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import transaction
 
-from notifications import deliveries
 from notifications.models import Delivery, EmailRecipient, WebhookEndpoint
 from shared_contracts.events import (
     CategoryDeletedV1,
@@ -85,32 +83,8 @@ def fan_out(events: list[CloudEvent]) -> dict[uuid.UUID, ReceiptStatus | None]:
         subscriber_id = delivery.endpoint_id or delivery.recipient_id
         by_subscriber[delivery.channel, subscriber_id].append(str(delivery.pk))
     batches = [(channel, ids) for (channel, _), ids in by_subscriber.items()]
-    transaction.on_commit(lambda: start_deliveries(batches), robust=True)
+    transaction.on_commit(lambda: enqueue_batches(batches), robust=True)
     return outcomes
-
-
-def start_deliveries(batches: list[tuple[str, list[str]]]) -> None:
-    """First attempts of a fan-out: a small one (a single delete's) here and now, else by tasks.
-
-    Here and now saves the hop to another task, the last hop of a single delete. Each batch's
-    task is still sent first, but delayed by a claim's lease, and the attempts here claim under
-    its id: if this worker dies meanwhile, that task takes up what was left undone; otherwise it
-    finds nothing open and ends at once.
-    """
-    if sum(len(ids) for _, ids in batches) > settings.NOTIFICATIONS_INLINE_DELIVERIES:
-        enqueue_batches(batches)
-        return
-    from notifications.tasks import deliver_batch, first_attempts
-
-    behind = deliveries.lease().total_seconds()
-    for channel, ids in batches:
-        fallback = deliver_batch.apply_async(args=[channel, ids], countdown=behind)
-        try:
-            first_attempts(channel, ids, fallback.id)
-        except Exception:  # the delayed task takes them up; never lose the other batches
-            log.exception(
-                "first attempts of %d %s deliveries failed; their task tries again", len(ids), channel
-            )
 
 
 def enqueue_batches(batches: list[tuple[str, list[str]]]) -> None:

@@ -95,17 +95,7 @@ def deliver_one(task: Task, channel: str, delivery_id: str) -> str:
 @app.task(name="notifications.deliver_batch", **TASK_OPTIONS)
 def deliver_batch(self: Task, channel: str, delivery_ids: list[str]) -> dict:
     """First attempts of deliveries to one subscriber; after a failure the rest back off with it."""
-    return first_attempts(channel, delivery_ids, self.request.id)
-
-
-def first_attempts(channel: str, delivery_ids: list[str], claimer: str) -> dict:
-    """Claim these deliveries to one subscriber as `claimer` and try each once, in order.
-
-    After a failure the rest back off with it; what is left when NOTIFICATIONS_BATCH_SECONDS
-    are up goes to tasks of its own. A task whose id is `claimer` takes up what a claimer that
-    died left claimed (notifications.handlers.start_deliveries relies on it).
-    """
-    claimed = deliveries.claim(delivery_ids, claimer)
+    claimed = deliveries.claim(delivery_ids, self.request.id)
     deadline = time.monotonic() + settings.NOTIFICATIONS_BATCH_SECONDS
     done = 0
     with sender(channel) as send, AttemptLog(SUCCESSES_WRITTEN_TOGETHER) as attempt_log:

@@ -84,9 +84,6 @@ NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS = env.list("NOTIFICATIONS_WEBHOOK_ALLOWED
 # what it has not tried after NOTIFICATIONS_BATCH_SECONDS to single-delivery tasks.
 NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=100)
 NOTIFICATIONS_BATCH_SECONDS = env.float("NOTIFICATIONS_BATCH_SECONDS", default=20.0)
-# A fan-out of at most this many deliveries (a single delete's) gets its first attempts from the
-# event's own task, at once, not from a task sent for them (0: always a task).
-NOTIFICATIONS_INLINE_DELIVERIES = env.int("NOTIFICATIONS_INLINE_DELIVERIES", default=10)
 NOTIFICATIONS_ADDRESS_CACHE_SECONDS = env.float("NOTIFICATIONS_ADDRESS_CACHE_SECONDS", default=60.0)
 # The worker re-queues deliveries whose task was lost: every EVERY seconds (0: never), those idle
 # for IDLE seconds, at most LIMIT a round.
