@@ -216,7 +216,8 @@ def test_a_task_its_workers_kept_dying_on_is_dead_lettered_with_a_failed_receipt
     call_command("deadletters", "list")
     listing = capsys.readouterr().out
     assert f"{killer.id}\tcatalog.media.deleted.v1" in listing
-    assert f"WorkerLost: a worker was lost {topology.DELIVERY_LIMIT} times" in listing
+    limit = topology.DELIVERY_LIMIT
+    assert f"attempts={limit}\tWorkerLost: taken back from a worker {limit} times" in listing
     receipts = {}
 
     def the_failed_receipt() -> bool:

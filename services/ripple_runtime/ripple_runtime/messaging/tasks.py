@@ -70,12 +70,13 @@ def run(task: Task, service: EventService, event_type: str, raw_events: list) ->
     lost = deliveries_lost(task)
     if lost >= topology.DELIVERY_LIMIT:
         reason = WorkerLost(
-            f"a worker was lost {lost} times while it held these events (the task queue's delivery limit)"
+            f"taken back from a worker {lost} times, the task queue's delivery limit "
+            "(workers died or lost the broker while holding these events)"
         )
         given_up = {
             str(raw.get("id", "")) if isinstance(raw, dict) else "": (raw, reason) for raw in raw_events
         }
-        _dead_letter(task, service, given_up, attempt)
+        _dead_letter(task, service, given_up, max(attempt, lost))
         raise EventsDeadLettered(f"{len(raw_events)} events dead-lettered: {reason}")
     events, failed = [], {}
     for raw in raw_events:
