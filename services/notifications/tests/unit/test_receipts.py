@@ -80,3 +80,19 @@ def test_events_outside_a_deletion_get_no_receipt(eager, receiver, endpoint):
     process(SERVICE, PRODUCT, [event])
     deliver_all(event)
     assert receipts() == []
+
+
+def test_events_a_batch_closes_together_are_answered_in_one_message_per_deletion(eager, receiver, endpoint):
+    from notifications.tasks import deliver_batch
+
+    deletion = uuid.uuid4()
+    events = [product_deleted(n).model_copy(update={"deletionid": deletion}) for n in range(30)]
+    process(SERVICE, PRODUCT, events)
+    ids = [str(pk) for pk in Delivery.objects.order_by("created_at").values_list("pk", flat=True)]
+    run_task(deliver_batch, "webhook", ids)
+
+    assert len(receiver.received()) == 30
+    assert sorted(r["event_id"] for r in receipts()) == sorted(str(e.id) for e in events)
+    assert {r["status"] for r in receipts()} == {"done"}
+    # the batch writes its successes 25 at a time: two messages for thirty events, not thirty
+    assert OutboxEvent.objects.filter(event_type="ripple.receipt.v1").count() == 2
