@@ -57,8 +57,8 @@ class EventConsumerStep(bootsteps.ConsumerStep):
         """One consumer on the event queue; raw bodies, our own validation."""
         sub = self.service.subscription
         event_queue = queues.event_queue(sub)
-        for queue in (event_queue, queues.dead_letter_queue(sub)):
-            queue(channel).declare()
+        event_queue(channel).declare()
+        queues.declare_if_reachable(channel, queues.dead_letter_queue(sub))  # classic: its node may be down
         consumer = Consumer(channel, queues=[event_queue], on_message=self.on_message, auto_declare=False)
         consumer.qos(prefetch_count=self.service.prefetch)
         return [consumer]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
+from amqp.exceptions import NotFound
 from kombu import Exchange, Queue, binding
 
 from shared_contracts import topology
 from shared_contracts.topology import ExchangeSpec, QueueSpec, Subscription
+
+log = logging.getLogger(__name__)
 
 
 def exchange(spec: ExchangeSpec) -> Exchange:
@@ -60,8 +65,33 @@ def all_queues() -> list[Queue]:
 
 
 def declare_topology(channel) -> None:
-    """Declare exchanges, queues and bindings on a channel; safe to repeat (declarations are idempotent)."""
+    """Declare exchanges, queues and bindings on a channel; safe to repeat (declarations are idempotent).
+
+    The event queues are quorum queues and survive a cluster node's loss; a dead-letter queue is a
+    classic queue, which RabbitMQ refuses to declare while its node is down (NOT_FOUND, "home
+    node … is down"). Such a queue still exists and only dead letters go to it (a quorum queue
+    holds those until it is back), so it is skipped with a warning, on a channel of its own:
+    the events keep flowing meanwhile.
+    """
     for each in (events_exchange, receipts_exchange, dead_letter_exchange):
         each(channel).declare()
-    for q in all_queues():
-        q(channel).declare()
+    for spec in topology.all_queues():
+        if spec.arguments.get("x-queue-type") == "classic":
+            declare_if_reachable(channel, queue(spec))
+        else:
+            queue(spec)(channel).declare()
+
+
+def declare_if_reachable(channel, classic: Queue) -> None:
+    """Declare a classic (dead-letter) queue on a channel of its own; warn instead when its node is down."""
+    trial = channel.connection.channel()
+    try:
+        classic(trial).declare()
+    except NotFound as exc:
+        log.warning(
+            "queue %s not declared: %s (its node is down; declared again on the next connect)",
+            classic.name,
+            exc,
+        )
+        return
+    trial.close()
