@@ -2,7 +2,9 @@
 
 In one run, the relay publishes RELAY_EVENTS outbox rows with metrics and logs on and with both
 off, and each consuming service's worker drains the consumers bench's queued events both ways;
-rounds alternate which goes first, and each figure is the median of its rounds. "On" is what
+one unmeasured warm-up run goes first (the run's first drain was the slowest of its rounds
+again and again, whichever way it went), then rounds alternate which goes first, and each figure
+is the median of its rounds. "On" is what
 compose runs: Prometheus metrics in multiprocess mode with a fresh PROMETHEUS_MULTIPROC_DIR per
 process (not scraped: a scrape every 15 s is one read of a few files), JSON logs at INFO with
 every id bound. "Off" is METRICS_ENABLED=0 and logs at WARNING, so no line is written. The judged
@@ -30,7 +32,7 @@ from tests_e2e.bench.consumers import Drained
 from tests_e2e.bench.harness import REPO_DIR, BenchEnv, tree_cpu_seconds
 from tests_e2e.bench.report import Row, at_most, render, write_json
 
-ROUNDS = int(os.environ.get("RIPPLE_BENCH_METRICS_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("RIPPLE_BENCH_METRICS_ROUNDS", "4"))
 COST_LIMIT_PERCENT = 5.0
 JSON_PATH = REPO_DIR / "var" / "bench" / "metrics_cost.json"
 
@@ -47,18 +49,28 @@ def metrics_env(on: bool) -> dict[str, str]:
     }
 
 
+def measured(measure: Callable[[dict[str, str]], Drained], on: bool) -> Drained:
+    """One run of `measure` with metrics and logs on or off; the multiprocess directory is removed after."""
+    env = metrics_env(on)
+    try:
+        return measure(env)
+    finally:
+        if env.get("PROMETHEUS_MULTIPROC_DIR"):
+            shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
 def both_ways(measure: Callable[[dict[str, str]], Drained]) -> dict:
-    """Rate and CPU per event with metrics and logs on and off, ROUNDS each, alternating which goes first."""
+    """Rate and CPU per event with metrics and logs on and off: a warm-up, then ROUNDS each, alternating."""
+    warm_up = measured(measure, on=False)
+    print(
+        f"          warm-up, not counted: {warm_up.rate:,.0f} ev/s {warm_up.cpu_ms_per_event:.3f} ms CPU/ev",
+        flush=True,
+    )
     rounds = []
     for number in range(ROUNDS):
         figures = {}
         for on in (True, False) if number % 2 == 0 else (False, True):
-            env = metrics_env(on)
-            try:
-                drained = measure(env)
-            finally:
-                if env.get("PROMETHEUS_MULTIPROC_DIR"):
-                    shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+            drained = measured(measure, on)
             side = "on" if on else "off"
             figures[f"{side}_events_per_s"] = drained.rate
             figures[f"{side}_cpu_ms_per_event"] = drained.cpu_ms_per_event
