@@ -92,12 +92,14 @@ OUTBOX = service_settings.outbox()
 CELERY_BROKER_URL = BROKER_URL
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
 EVENT_RETRY = service_settings.event_retry()
-CONSUMER_FLUSH_SECONDS = service_settings.consumer_flush_seconds()
 RETENTION = service_settings.retention()  # what the worker prunes, and when (ripple_runtime.retention)
 # Every delete opens a deletion in the ledger and services answer with receipts (0: neither).
 LEDGER_ENABLED = env.bool("LEDGER_ENABLED", default=True)
 # A deletion still pending this long after it was requested is flagged overdue.
 LEDGER_OVERDUE_SECONDS = env.int("LEDGER_OVERDUE_SECONDS", default=300)
+# While receipts stream in, the catalog worker folds what arrived at most this often, in one task
+# (the first receipt after a quiet spell goes on at once): each fold locks the deletion's row.
+LEDGER_FLUSH_SECONDS = service_settings.consumer_flush_seconds("LEDGER_FLUSH_SECONDS", default=0.5)
 
 LOGGING = service_settings.logging_config(RIPPLE_SERVICE)
 

@@ -146,16 +146,17 @@ def apply_receipts(events: list[CloudEvent[ReceiptV1]]) -> None:
     repaired = [data for data in receipts if data.status == ReceiptStatus.REPAIRED]
     if repaired:
         _open_audits(repaired)
-    deletion_ids = sorted({data.deletion_id for data in receipts})
-    deletions = {
-        deletion.id: deletion
-        for deletion in Deletion.objects.select_for_update().filter(id__in=deletion_ids).order_by("id")
-    }
+    # Read before the locks: an event's row was committed with its delete, before any receipt of it.
     emitted = dict(
         DeletionEvent.objects.filter(event_id__in={data.event_id for data in receipts}).values_list(
             "event_id", "deletion_id"
         )
     )
+    deletion_ids = sorted({data.deletion_id for data in receipts})
+    deletions = {
+        deletion.id: deletion
+        for deletion in Deletion.objects.select_for_update().filter(id__in=deletion_ids).order_by("id")
+    }
     held = _held(receipts)
     bound: dict[str, tuple[str, ...]] = {}  # event type → the services expected to answer it
     now = timezone.now()

@@ -75,13 +75,13 @@ def event_retry() -> RetryPolicy:
     )
 
 
-def consumer_flush_seconds() -> float:
+def consumer_flush_seconds(variable: str = "CONSUMER_FLUSH_SECONDS", default: float = 0.05) -> float:
     """How long the consumer step holds a partial batch of events before handing it to its task.
 
-    CONSUMER_FLUSH_SECONDS (0.05 s); an event after a quiet spell goes on at once
-    (ripple_runtime.messaging.consumer).
+    CONSUMER_FLUSH_SECONDS (0.05 s; the catalog's receipts have LEDGER_FLUSH_SECONDS); an event
+    after a quiet spell goes on at once (ripple_runtime.messaging.consumer).
     """
-    return above_zero("CONSUMER_FLUSH_SECONDS", env.float("CONSUMER_FLUSH_SECONDS", default=0.05))
+    return above_zero(variable, env.float(variable, default=default))
 
 
 def relay_backoff() -> RetryPolicy:
