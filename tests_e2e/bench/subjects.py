@@ -91,6 +91,7 @@ class RippleSubject(Subject):
         """Drive this running system."""
         super().__init__(system, system.broker.direct_url(), RIPPLE_EVENT_QUEUES)
         self.session = system.api()
+        self.search_session = requests.Session()  # polled like the naive shop's: one session, no token
         self.skus = system.skus
 
     def delete_url(self, product_id: int) -> str:
@@ -125,7 +126,7 @@ class RippleSubject(Subject):
 
     def search_hit(self, product_id: int) -> bool:
         """Does the search API still find the product by its SKU?"""
-        answer = requests.get(
+        answer = self.search_session.get(
             f"http://127.0.0.1:{self.system.ports['search']}/api/v1/search",
             params={"q": self.skus[product_id]},
             timeout=5,
@@ -136,6 +137,11 @@ class RippleSubject(Subject):
         """Search documents left of the products with ids in [low, high]."""
         query = "SELECT count(*) FROM search_document WHERE product_id BETWEEN %s AND %s"
         return self.system.sql("search", query, low, high)[0][0]
+
+    def close(self) -> None:
+        """Close the search session and the bench's own broker connection."""
+        self.search_session.close()
+        super().close()
 
     def stages(self) -> dict[str, int]:
         """Outbox rows published, events ready in each queue, inbox rows of each service."""
