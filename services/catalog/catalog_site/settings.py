@@ -99,7 +99,7 @@ LEDGER_ENABLED = env.bool("LEDGER_ENABLED", default=True)
 LEDGER_OVERDUE_SECONDS = env.int("LEDGER_OVERDUE_SECONDS", default=300)
 # While receipts stream in, the catalog worker folds what arrived at most this often, in one task
 # (the first receipt after a quiet spell goes on at once): each fold locks the deletion's row.
-LEDGER_FLUSH_SECONDS = service_settings.consumer_flush_seconds("LEDGER_FLUSH_SECONDS", default=0.5)
+LEDGER_FLUSH_SECONDS = service_settings.ledger_flush_seconds()
 
 LOGGING = service_settings.logging_config(RIPPLE_SERVICE)
 

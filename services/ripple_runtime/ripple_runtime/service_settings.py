@@ -75,13 +75,22 @@ def event_retry() -> RetryPolicy:
     )
 
 
-def consumer_flush_seconds(variable: str = "CONSUMER_FLUSH_SECONDS", default: float = 0.05) -> float:
+def consumer_flush_seconds() -> float:
     """How long the consumer step holds a partial batch of events before handing it to its task.
 
-    CONSUMER_FLUSH_SECONDS (0.05 s; the catalog's receipts have LEDGER_FLUSH_SECONDS); an event
-    after a quiet spell goes on at once (ripple_runtime.messaging.consumer).
+    CONSUMER_FLUSH_SECONDS (0.05 s); an event after a quiet spell goes on at once
+    (ripple_runtime.messaging.consumer).
     """
-    return above_zero(variable, env.float(variable, default=default))
+    return above_zero("CONSUMER_FLUSH_SECONDS", env.float("CONSUMER_FLUSH_SECONDS", default=0.05))
+
+
+def ledger_flush_seconds() -> float:
+    """The same for the catalog worker's receipts: LEDGER_FLUSH_SECONDS (0.5 s).
+
+    Each fold of receipts locks the deletion's row, so while a purge's receipts stream in they are
+    folded in a few large batches; the first receipt after a quiet spell still goes on at once.
+    """
+    return above_zero("LEDGER_FLUSH_SECONDS", env.float("LEDGER_FLUSH_SECONDS", default=0.5))
 
 
 def relay_backoff() -> RetryPolicy:

@@ -51,13 +51,19 @@ def test_the_outbox_refuses_a_cap_or_take_over_time_of_zero(monkeypatch, variabl
 
 def test_batching_waits_a_twentieth_of_a_second_for_events_and_half_a_second_for_receipts(monkeypatch):
     assert service_settings.consumer_flush_seconds() == 0.05
-    assert service_settings.consumer_flush_seconds("LEDGER_FLUSH_SECONDS", default=0.5) == 0.5
+    assert service_settings.ledger_flush_seconds() == 0.5
     monkeypatch.setenv("LEDGER_FLUSH_SECONDS", "2.5")
-    assert service_settings.consumer_flush_seconds("LEDGER_FLUSH_SECONDS", default=0.5) == 2.5
+    assert service_settings.ledger_flush_seconds() == 2.5
 
 
-@pytest.mark.parametrize("variable", ["CONSUMER_FLUSH_SECONDS", "LEDGER_FLUSH_SECONDS"])
-def test_a_flush_interval_of_zero_is_refused(monkeypatch, variable):
+@pytest.mark.parametrize(
+    ("variable", "read"),
+    [
+        ("CONSUMER_FLUSH_SECONDS", service_settings.consumer_flush_seconds),
+        ("LEDGER_FLUSH_SECONDS", service_settings.ledger_flush_seconds),
+    ],
+)
+def test_a_flush_interval_of_zero_is_refused(monkeypatch, variable, read):
     monkeypatch.setenv(variable, "0")
     with pytest.raises(ImproperlyConfigured, match=f"{variable} must be above zero"):
-        service_settings.consumer_flush_seconds(variable)
+        read()
