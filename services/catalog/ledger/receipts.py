@@ -136,7 +136,7 @@ def _held(receipts: list[Answer]) -> dict[tuple[uuid.UUID, str], Receipt | NewRe
     return {
         (receipt.event_id, receipt.service): receipt
         for service, event_ids in by_service.items()
-        for receipt in Receipt.objects.filter(service=service, event_id__in=event_ids)
+        for receipt in Receipt.objects.filter(bulk.uuid_in("event_id", event_ids), service=service)
     }
 
 
@@ -147,11 +147,9 @@ def apply_receipts(events: list[CloudEvent[ReceiptV1]]) -> None:
     if repaired:
         _open_audits(repaired)
     # Read before the locks: an event's row was committed with its delete, before any receipt of it.
-    emitted = dict(
-        DeletionEvent.objects.filter(event_id__in={data.event_id for data in receipts}).values_list(
-            "event_id", "deletion_id"
-        )
-    )
+    event_ids = {data.event_id for data in receipts}
+    of_events = DeletionEvent.objects.filter(bulk.uuid_in("event_id", event_ids))
+    emitted = dict(of_events.values_list("event_id", "deletion_id"))
     deletion_ids = sorted({data.deletion_id for data in receipts})
     deletions = {
         deletion.id: deletion

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from notifications.models import Delivery
+from ripple_runtime import bulk
 from ripple_runtime.messaging import receipts
 from shared_contracts.events import ReceiptStatus, parse_event
 
@@ -34,7 +35,7 @@ def lock_events(delivery_ids: Iterable) -> set:
     if open_events:
         list(
             Delivery.objects.select_for_update()
-            .filter(event_id__in=open_events)
+            .filter(bulk.uuid_in("event_id", open_events))
             .order_by("pk")
             .values_list("pk")
         )
@@ -46,7 +47,7 @@ def report_settled(event_ids: set) -> int:
     if not event_ids:
         return 0
     by_event: dict = defaultdict(list)
-    for row in Delivery.objects.filter(event_id__in=event_ids).values_list(
+    for row in Delivery.objects.filter(bulk.uuid_in("event_id", event_ids)).values_list(
         "event_id", "status", "last_error", "payload", "attempt_count"
     ):
         by_event[row[0]].append(row)

@@ -19,7 +19,7 @@ import logging
 from celery import Celery, Task
 from django.db import DatabaseError
 
-from ripple_runtime import metrics
+from ripple_runtime import bulk, metrics
 from ripple_runtime.messaging import deadletter, receipts
 from ripple_runtime.messaging.service import EventService, PermanentFailure
 from ripple_runtime.tracing import hooks
@@ -50,7 +50,7 @@ def process(service: EventService, event_type: str, events: list[CloudEvent], at
 
     with metrics.handling(service.name, event_type), recorder.batch():  # one transaction, receipts included
         ids = {event.id for event in events}
-        inbox = ProcessedEvent.objects.filter(service=service.name, event_id__in=ids)
+        inbox = ProcessedEvent.objects.filter(bulk.uuid_in("event_id", ids), service=service.name)
         seen = set(inbox.values_list("event_id", flat=True))
         fresh = list({event.id: event for event in events if event.id not in seen}.values())
         if fresh:
