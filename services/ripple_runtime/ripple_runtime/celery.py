@@ -49,6 +49,10 @@ def configure(app: Celery, service: EventService) -> None:
         worker_send_task_events=True,
         task_send_sent_event=True,
         broker_connection_retry_on_startup=True,
+        # A channel error while (re)connecting is retried like a lost connection, not fatal. After
+        # a cluster node stops, the worker's remote-control queue (exclusive, on that node) can
+        # still be held by the dead connection for a moment: RESOURCE_LOCKED would end the worker.
+        broker_channel_error_retry=True,
         broker_heartbeat=30,
         worker_hijack_root_logger=False,
     )

@@ -3,6 +3,7 @@
 import json
 import random
 import re
+import socket
 import uuid
 
 import pytest
@@ -11,7 +12,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from ripple_runtime.inbox.models import ProcessedEvent
-from ripple_testing.broker import publish_events, queue_depth, take_messages
+from ripple_testing.broker import connect, publish_events, queue_depth, take_messages
 from ripple_testing.processes import wait_until
 from search.models import SearchDocument, Tombstone
 from shared_contracts import topology
@@ -192,3 +193,23 @@ def test_a_shuffled_stream_of_upserts_and_deletes_ends_in_the_same_index(fresh_v
     }
     assert set(Tombstone.objects.values_list("product_id", "version")) == {(p, 4) for p in range(100)}
     assert len(found("gadget v3")) == 200 and found("v1") == found("v2") == []
+
+
+def test_a_remote_control_queue_still_held_by_a_dead_connection_delays_the_worker_but_does_not_end_it(
+    fresh_vhost, start_worker
+):
+    """After a cluster node stops, the worker's exclusive pidbox queue can outlive its old connection.
+
+    Redeclaring it meanwhile is RESOURCE_LOCKED, a channel error, which Celery treats as fatal
+    unless `broker_channel_error_retry` is on (the cluster fault scenario lost a worker to it).
+    """
+    holder = connect(fresh_vhost)  # stands for the connection that died with its node
+    holder.channel().queue_declare(f"search@{socket.gethostname()}.celery.pidbox", exclusive=True)
+    try:
+        worker = start_worker()
+        wait_until(lambda: worker.log().count("RESOURCE_LOCKED") >= 2, what="the worker trying again")
+    finally:
+        holder.close()
+    publish_events(fresh_vhost, [upserted(7, name="Held lamp")])
+    wait_until(lambda: SearchDocument.objects.filter(product_id=7).exists(), what="the worker consuming")
+    assert worker.process.poll() is None, worker.log()[-3000:]
