@@ -49,6 +49,13 @@ def configure(app: Celery, service: EventService) -> None:
         worker_send_task_events=True,
         task_send_sent_event=True,
         broker_connection_retry_on_startup=True,
+        # Every publish of the app waits for the broker's confirm: a retry, a follow-up task sent
+        # from a task. Unconfirmed, such a message can vanish without an error: written to a
+        # connection its node was closing, or sent by a channel opened during a quorum queue's
+        # leader election to the leader that had just stopped (seen in the cluster fault scenario).
+        broker_transport_options={"confirm_publish": True},
+        # Delayed delivery (retry countdowns) set up through the connected node only (messaging.delayed).
+        worker_consumer="ripple_runtime.messaging.delayed:Consumer",
         # A channel error while (re)connecting is retried like a lost connection, not fatal. After
         # a cluster node stops, the worker's remote-control queue (exclusive, on that node) can
         # still be held by the dead connection for a moment: RESOURCE_LOCKED would end the worker.
@@ -69,7 +76,9 @@ def install(app: Celery, service: EventService) -> None:
     for event_type in service.handlers:
         tasks.register(app, service, event_type)
     app.steps["consumer"].add(consumer.step_for(service))
-    app.task(name=retention.task_name(service.name), ignore_result=True)(retention.prune_old_rows)
+    app.task(name=retention.task_name(service.name), ignore_result=True, shared=False)(
+        retention.prune_old_rows
+    )
     app.steps["worker"].add(
         periodic.task_step(
             "PruneOldRows",
