@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from ripple_runtime.inbox.models import ProcessedEvent
 from ripple_testing.broker import connect, publish_events, queue_depth, take_messages
 from ripple_testing.processes import wait_until
+from ripple_testing.servers import free_port
 from search.models import SearchDocument, Tombstone
 from shared_contracts import topology
 from shared_contracts.events import CategoryDeletedV1, MediaDeletedV1, build_event
@@ -213,3 +214,26 @@ def test_a_remote_control_queue_still_held_by_a_dead_connection_delays_the_worke
     publish_events(fresh_vhost, [upserted(7, name="Held lamp")])
     wait_until(lambda: SearchDocument.objects.filter(product_id=7).exists(), what="the worker consuming")
     assert worker.process.poll() is None, worker.log()[-3000:]
+
+
+def test_a_worker_whose_first_broker_node_is_down_sets_up_delayed_delivery_through_the_one_it_reached(
+    fresh_vhost, start_worker
+):
+    """Celery's own step would try the down node three times first (about 17 s consuming nothing)."""
+    down = fresh_vhost.url(port=free_port())
+    broken = upserted(1, sku="BROKEN-1")  # fails, so its retry travels through delayed delivery
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE search_document ADD CONSTRAINT refuse_broken CHECK (sku <> 'BROKEN-1')")
+    try:
+        worker = start_worker(BROKER_URL=f"{down};{fresh_vhost.url()}")
+        publish_events(fresh_vhost, [broken])
+        wait_until(
+            lambda: queue_depth(fresh_vhost, SUB.dead_letter_queue_name) == 1,
+            timeout=60,
+            what="the event dead-lettered after its delayed retry",
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE search_document DROP CONSTRAINT IF EXISTS refuse_broken")
+    assert "Retrying delayed delivery setup" not in worker.log()
+    assert "Failed to declare exchanges and queues" not in worker.log()
