@@ -161,4 +161,5 @@ def register(app: Celery, service: EventService, event_type: str) -> Task:
         acks_late=True,
         reject_on_worker_lost=True,
         max_retries=service.retry.max_retries,
+        shared=False,  # the service's app alone: another app of the process must not pick it up
     )
