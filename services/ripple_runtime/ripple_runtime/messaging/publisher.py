@@ -76,6 +76,7 @@ class ConfirmingPublisher:
         self._next_tag = 0
         self._pending: dict[int, tuple[str, BatchResult]] = {}
         self._returned: dict[str, str] = {}
+        self._nacked = False  # the broker nacked on this channel: the next batch takes a new one
 
     @property
     def connected(self) -> bool:
@@ -110,6 +111,7 @@ class ConfirmingPublisher:
         self._writer = EventWriter(channel, self.exchange.name, self.write_timeout)
         self._next_tag = 0
         self._pending.clear()
+        self._nacked = False
 
     def close(self) -> None:
         """Close the connection, ignoring errors from one that is already dead."""
@@ -144,7 +146,7 @@ class ConfirmingPublisher:
         Sending batch k+1 before settling batch k keeps the broker busy while the caller does
         its own work (the relay claims and marks rows meanwhile): confirms are pipelined.
         """
-        if not self.connected:
+        if not self.connected or (self._nacked and not self._pending):
             self.connect()
         batch = BatchResult(outstanding=len(messages))
         writer = self._writer
@@ -203,8 +205,15 @@ class ConfirmingPublisher:
         self._settle(delivery_tag, multiple, None)
 
     def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
-        """Broker refused delivery tag(s); they stay unpublished."""
+        """Broker refused delivery tag(s); they stay unpublished, and the next batch takes a new channel.
+
+        A nack is a queue failing to take the message, and on RabbitMQ 3.10 a channel that a
+        quorum queue nacked keeps nacking for it: after the queue had room again (a test), and
+        for minutes after a cluster node was lost (the cluster fault scenario: a channel opened
+        while the queues elected new leaders). A new channel takes the queue's word afresh.
+        """
         self._settle(delivery_tag, multiple, "nacked by the broker")
+        self._nacked = True
 
     def _on_return(self, exc, exchange, routing_key, message) -> None:
         """A mandatory message had no queue bound: remember it, its ack follows."""

@@ -1,6 +1,8 @@
 """The confirming publisher against the real RabbitMQ: confirmed means queued, unroutable means failed."""
 
 import json
+import re
+import subprocess
 import time
 import uuid
 
@@ -8,6 +10,7 @@ import pytest
 
 from ripple_runtime.messaging.publisher import ConfirmingPublisher, OutgoingMessage
 from ripple_testing.broker import take_messages
+from ripple_testing.processes import wait_until
 from ripple_testing.proxy import TcpProxy
 from shared_contracts import topology
 
@@ -59,6 +62,30 @@ def test_the_publisher_reconnects_after_close(fresh_vhost):
     finally:
         publisher.close()
     assert len(first.confirmed) == len(second.confirmed) == 1
+
+
+def test_after_a_nack_the_next_batch_goes_out_on_a_new_channel(fresh_vhost):
+    """On RabbitMQ 3.10 the nacked channel keeps nacking once the queue has room again; a new one does not."""
+    queue = topology.SUBSCRIPTIONS["media"].queue_name
+    full = ["-p", fresh_vhost.name, "media-full", f"^{re.escape(queue)}$", '{"max-length": 0}']
+    publisher = ConfirmingPublisher(fresh_vhost.url())
+    try:
+        publisher.connect()
+        nacked_channel = publisher._channel
+        _rabbitmqctl("set_policy", *full, "--apply-to", "queues")  # its x-overflow is reject-publish
+        wait_until(  # the policy reaches the queue in a moment
+            lambda: publisher.publish_batch([message()]).failed, what="a nacked publish"
+        )
+        _rabbitmqctl("clear_policy", "-p", fresh_vhost.name, "media-full")
+        wait_until(lambda: publisher.publish_batch([message()]).confirmed, what="a confirmed publish")
+        assert publisher._channel is not nacked_channel
+    finally:
+        publisher.close()
+
+
+def _rabbitmqctl(*args: str) -> None:
+    """Run rabbitmqctl quietly; fail loudly."""
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 def test_an_idle_publisher_reads_the_brokers_heartbeats_and_stays_connected(fresh_vhost, monkeypatch):
