@@ -8,7 +8,9 @@ A task message whose workers kept dying on it (SIGKILL, out of memory, a crash i
 back by RabbitMQ each time, which counts it (`x-delivery-count`, quorum queues). Its last
 delivery before the queue's `x-delivery-limit` is not handled again: its events are
 dead-lettered here, with the reason and a `failed` receipt each, so the deletion says what
-happened instead of waiting forever for a message RabbitMQ would dead-letter by itself.
+happened instead of waiting forever for a message RabbitMQ would dead-letter by itself. A retry
+the broker did not take (refused, or the link broke) sends the message back to the queue the
+same way, never acked away with its events.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import logging
 
 from celery import Celery, Task
+from celery.exceptions import Reject, Retry
 from django.db import DatabaseError
 
 from ripple_runtime import bulk, metrics
@@ -103,11 +106,19 @@ def run(task: Task, service: EventService, event_type: str, raw_events: list) ->
         first = next(iter(transient.values()))[1]
         log.warning("%d %s events failed (attempt %d): %s", len(transient), event_type, attempt, first)
         metrics.events_retried(service.name, event_type, len(transient))
-        raise task.retry(
-            args=[[event.to_dict() for event, _ in transient.values()]],
-            countdown=service.retry.countdown(attempt),
-            exc=first,
-        )
+        try:
+            task.retry(
+                args=[[event.to_dict() for event, _ in transient.values()]],
+                countdown=service.retry.countdown(attempt),
+                exc=first,
+            )
+        except Retry:
+            raise
+        except Exception as exc:  # the retry was not sent: the message must not be acked away
+            log.warning(
+                "could not send the retry of %d %s events (%s): requeued", len(transient), event_type, exc
+            )
+            raise Reject(exc, requeue=True) from exc
     _dead_letter(task, service, failed, attempt)
     if failed:
         raise EventsDeadLettered(f"{len(failed)} of {len(raw_events)} events dead-lettered")
