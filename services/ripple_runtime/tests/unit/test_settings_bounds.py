@@ -50,6 +50,8 @@ def test_the_outbox_refuses_a_cap_or_take_over_time_of_zero(monkeypatch, variabl
 
 
 def test_batching_waits_a_twentieth_of_a_second_for_events_and_half_a_second_for_receipts(monkeypatch):
+    monkeypatch.delenv("CONSUMER_FLUSH_SECONDS", raising=False)  # the defaults, whatever the shell set
+    monkeypatch.delenv("LEDGER_FLUSH_SECONDS", raising=False)
     assert service_settings.consumer_flush_seconds() == 0.05
     assert service_settings.ledger_flush_seconds() == 0.5
     monkeypatch.setenv("LEDGER_FLUSH_SECONDS", "2.5")
