@@ -9,8 +9,9 @@ back by RabbitMQ each time, which counts it (`x-delivery-count`, quorum queues).
 delivery before the queue's `x-delivery-limit` is not handled again: its events are
 dead-lettered here, with the reason and a `failed` receipt each, so the deletion says what
 happened instead of waiting forever for a message RabbitMQ would dead-letter by itself. A retry
-the broker did not take (refused, or the link broke) sends the message back to the queue the
-same way, never acked away with its events.
+the broker did not take (refused, or the link broke) sends the message back to its queue too:
+Celery would reject it without requeueing, which after one failed publish parks the raw task
+message in the dead-letter queue, not its events with their reason.
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def run(task: Task, service: EventService, event_type: str, raw_events: list) ->
             )
         except Retry:
             raise
-        except Exception as exc:  # the retry was not sent: the message must not be acked away
+        except Exception as exc:  # the retry was not sent (Celery's Reject without requeue, or an error)
             log.warning(
                 "could not send the retry of %d %s events (%s): requeued", len(transient), event_type, exc
             )
