@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -65,6 +66,29 @@ class TestVhost:
             self._http("delete", f"/api/vhosts/{quote(self.name, safe='')}")
         else:
             self._ctl("delete_vhost", self.name)
+
+    def set_policy(self, name: str, pattern: str, definition: dict) -> None:
+        """Apply a queue policy (e.g. `{"max-length": 0}`) to the queues whose names match `pattern`.
+
+        RabbitMQ applies it to a queue a moment later; callers wait for its effect.
+        """
+        if self._use_http:
+            self._http(
+                "put",
+                f"/api/policies/{quote(self.name, safe='')}/{quote(name, safe='')}",
+                json={"pattern": pattern, "definition": definition, "apply-to": "queues"},
+            )
+        else:
+            self._ctl(
+                "set_policy", "-p", self.name, name, pattern, json.dumps(definition), "--apply-to", "queues"
+            )
+
+    def clear_policy(self, name: str) -> None:
+        """Remove a policy set by `set_policy`."""
+        if self._use_http:
+            self._http("delete", f"/api/policies/{quote(self.name, safe='')}/{quote(name, safe='')}")
+        else:
+            self._ctl("clear_policy", "-p", self.name, name)
 
     def url(self, host: str = BROKER_HOST, port: int = BROKER_PORT) -> str:
         """The AMQP URL of this vhost (optionally through another host/port, e.g. a proxy)."""

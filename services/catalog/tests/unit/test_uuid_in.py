@@ -30,13 +30,8 @@ def event_ids():
 
 
 def test_it_selects_what_in_selects(event_ids):
-    wanted = [
-        event_ids[0],
-        str(event_ids[2]),
-        event_ids[2],
-        uuid.uuid4(),
-        None,
-    ]  # a string, a repeat, a stranger
+    # an id, the same as a string and again, an id of no row, and None
+    wanted = [event_ids[0], str(event_ids[2]), event_ids[2], uuid.uuid4(), None]
     rows = DeletionEvent.objects.filter(uuid_in("event_id", wanted))
     assert set(rows.values_list("event_id", flat=True)) == {event_ids[0], event_ids[2]}
     assert set(rows.values_list("event_id", flat=True)) == set(

@@ -1,7 +1,5 @@
 """A service app's own task publishes are confirmed: what the broker refuses is an error, not a loss."""
 
-import subprocess
-
 import pytest
 from celery import Celery
 from kombu import Connection
@@ -34,23 +32,8 @@ def test_a_task_message_the_full_task_queue_refuses_raises_instead_of_vanishing(
     task = app.tasks[SERVICE.task_name("catalog.product.deleted.v1")]
     task.apply_async(args=[[]])
     assert queue_depth(fresh_vhost, "media.tasks") == 1
-    subprocess.run(  # the queue takes no more: RabbitMQ nacks what is published to it from now on
-        [
-            "rabbitmqctl",
-            "-q",
-            "set_policy",
-            "-p",
-            fresh_vhost.name,
-            "full",
-            r"^media\.tasks$",
-            '{"max-length": 0, "overflow": "reject-publish"}',
-            "--apply-to",
-            "queues",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    # the queue takes no more: RabbitMQ nacks what is published to it from now on
+    fresh_vhost.set_policy("full", r"^media\.tasks$", {"max-length": 0, "overflow": "reject-publish"})
     accepted = 1
 
     def refused() -> bool:

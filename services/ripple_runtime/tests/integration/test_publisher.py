@@ -2,7 +2,6 @@
 
 import json
 import re
-import subprocess
 import time
 import uuid
 
@@ -67,25 +66,17 @@ def test_the_publisher_reconnects_after_close(fresh_vhost):
 def test_after_a_nack_the_next_batch_goes_out_on_a_new_channel(fresh_vhost):
     """On RabbitMQ 3.10 the nacked channel keeps nacking once the queue has room again; a new one does not."""
     queue = topology.SUBSCRIPTIONS["media"].queue_name
-    full = ["-p", fresh_vhost.name, "media-full", f"^{re.escape(queue)}$", '{"max-length": 0}']
     publisher = ConfirmingPublisher(fresh_vhost.url())
     try:
         publisher.connect()
         nacked_channel = publisher._channel
-        _rabbitmqctl("set_policy", *full, "--apply-to", "queues")  # its x-overflow is reject-publish
-        wait_until(  # the policy reaches the queue in a moment
-            lambda: publisher.publish_batch([message()]).failed, what="a nacked publish"
-        )
-        _rabbitmqctl("clear_policy", "-p", fresh_vhost.name, "media-full")
+        fresh_vhost.set_policy("media-full", f"^{re.escape(queue)}$", {"max-length": 0})  # reject-publish
+        wait_until(lambda: publisher.publish_batch([message()]).failed, what="a nacked publish")
+        fresh_vhost.clear_policy("media-full")
         wait_until(lambda: publisher.publish_batch([message()]).confirmed, what="a confirmed publish")
         assert publisher._channel is not nacked_channel
     finally:
         publisher.close()
-
-
-def _rabbitmqctl(*args: str) -> None:
-    """Run rabbitmqctl quietly; fail loudly."""
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 def test_an_idle_publisher_reads_the_brokers_heartbeats_and_stays_connected(fresh_vhost, monkeypatch):

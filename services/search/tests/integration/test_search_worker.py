@@ -5,6 +5,7 @@ import random
 import re
 import socket
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
@@ -35,6 +36,18 @@ def dead_letters(capsys) -> str:
     """What `manage.py deadletters list` prints for the search service."""
     call_command("deadletters", "list")
     return capsys.readouterr().out
+
+
+@contextmanager
+def index_refusing(sku: str):
+    """While inside, the index refuses the product with this SKU (a fault someone fixes later)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE search_document ADD CONSTRAINT refuse_broken CHECK (sku <> %s)", [sku])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE search_document DROP CONSTRAINT IF EXISTS refuse_broken")
 
 
 def task_results(log: str) -> tuple[int, int]:
@@ -155,9 +168,7 @@ def test_a_failing_event_is_retried_then_dead_lettered_then_redriven_once_fixed(
     fresh_vhost, start_worker, capsys
 ):
     broken, fine = upserted(1, sku="BROKEN-1"), upserted(2, sku="FINE-2")
-    with connection.cursor() as cursor:  # an index that refuses one product, until someone fixes it
-        cursor.execute("ALTER TABLE search_document ADD CONSTRAINT refuse_broken CHECK (sku <> 'BROKEN-1')")
-    try:
+    with index_refusing("BROKEN-1"):
         start_worker()
         publish_events(fresh_vhost, [broken, fine])
         wait_until(lambda: processed(fine), what="the good event to get through")
@@ -170,9 +181,6 @@ def test_a_failing_event_is_retried_then_dead_lettered_then_redriven_once_fixed(
             dead_letters(capsys)
         )
         assert not processed(broken)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE search_document DROP CONSTRAINT IF EXISTS refuse_broken")
 
     call_command("deadletters", "redrive", "--all")
     assert "redrove 1 events to search.catalog-events" in capsys.readouterr().out
@@ -222,9 +230,7 @@ def test_a_worker_whose_first_broker_node_is_down_sets_up_delayed_delivery_throu
     """Celery's own step would try the down node three times first (about 17 s consuming nothing)."""
     down = fresh_vhost.url(port=free_port())
     broken = upserted(1, sku="BROKEN-1")  # fails, so its retry travels through delayed delivery
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE search_document ADD CONSTRAINT refuse_broken CHECK (sku <> 'BROKEN-1')")
-    try:
+    with index_refusing("BROKEN-1"):
         worker = start_worker(BROKER_URL=f"{down};{fresh_vhost.url()}")
         publish_events(fresh_vhost, [broken])
         wait_until(
@@ -232,8 +238,5 @@ def test_a_worker_whose_first_broker_node_is_down_sets_up_delayed_delivery_throu
             timeout=60,
             what="the event dead-lettered after its delayed retry",
         )
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE search_document DROP CONSTRAINT IF EXISTS refuse_broken")
     assert "Retrying delayed delivery setup" not in worker.log()
     assert "Failed to declare exchanges and queues" not in worker.log()
