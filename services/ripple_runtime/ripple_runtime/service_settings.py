@@ -47,9 +47,10 @@ def database(default_sqlite_path: Path, *, atomic_requests: bool = True) -> dict
                 "timeout": 20,
             }
         )
-    else:
-        db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-        db["CONN_HEALTH_CHECKS"] = True
+    # Kept open between requests and tasks (a new one each time costs a PostgreSQL backend), and
+    # checked before its first use in each.
+    db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    db["CONN_HEALTH_CHECKS"] = True
     return db
 
 

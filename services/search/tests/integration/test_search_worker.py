@@ -87,6 +87,31 @@ def test_a_lone_event_goes_on_at_once_not_at_the_flush_timers_tick(fresh_vhost, 
     )
 
 
+def sessions_opened() -> int:
+    """Connections ever opened to this test's database (PostgreSQL counts them as they open and close)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_task_after_task_runs_on_the_same_database_connection(fresh_vhost, start_worker):
+    # Celery's Django fixup would close the connection around every task: a new PostgreSQL
+    # backend for each one. (Without the receipts' relay child, whose own connections open
+    # whenever it has started.)
+    start_worker(OUTBOX_RELAY_IN_WORKER="0")
+    publish_events(fresh_vhost, [upserted(1, name="Warm-up lamp")])
+    wait_until(lambda: SearchDocument.objects.filter(product_id=1).exists(), what="the first event")
+    before = sessions_opened()
+    for product_id in range(2, 12):  # one at a time: ten tasks
+        publish_events(fresh_vhost, [upserted(product_id, name=f"Lamp {product_id}")])
+        wait_until(
+            lambda product_id=product_id: SearchDocument.objects.filter(product_id=product_id).exists(),
+            what=f"product {product_id}",
+        )
+    assert sessions_opened() - before <= 1  # the other pool child's first task, at most
+
+
 def test_the_same_event_twice_has_one_effect(fresh_vhost, start_worker):
     event = upserted(1, name="Teapot")
     worker = start_worker()
