@@ -2,8 +2,10 @@
 
 A delivery's task can be lost between the commit that wrote the delivery and the publish of its
 task (the worker died in between), or by a task that was dead-lettered. Such a delivery is open,
-unclaimed and untouched for a while; re-queueing it is safe, since a task only works on the
-deliveries it claims.
+unclaimed and untouched for a while. A delivery whose claim lapsed was being attempted by a
+process that died (the lease outlasts any attempt): a first attempt made at once, without a task
+RabbitMQ would give back. Re-queueing either is safe, since a task only works on the deliveries
+it claims, and a lapsed claim is free to take.
 """
 
 from __future__ import annotations
@@ -24,14 +26,15 @@ log = logging.getLogger(__name__)
 
 
 def requeue_idle(idle_seconds: int, *, limit: int | None = None, dry_run: bool = False) -> int:
-    """Enqueue the open deliveries nobody has touched for `idle_seconds` (oldest first); return how many."""
+    """Enqueue open deliveries untouched for `idle_seconds` or whose claim lapsed, oldest first; how many."""
     now = timezone.now()
-    idle = Delivery.objects.filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now - timedelta(seconds=idle_seconds)),
-        status__in=OPEN_STATUSES,
-        updated_at__lt=now - timedelta(seconds=idle_seconds),
+    idle_since = now - timedelta(seconds=idle_seconds)
+    untouched = Q(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=idle_since),
+        claimed_until__isnull=True,
+        updated_at__lt=idle_since,
     )
+    idle = Delivery.objects.filter(untouched | Q(claimed_until__lt=now), status__in=OPEN_STATUSES)
     rows = idle.order_by("created_at").values_list("channel", "endpoint_id", "recipient_id", "pk")[:limit]
     by_subscriber: dict[tuple, list[str]] = {}
     for channel, endpoint_id, recipient_id, pk in rows:

@@ -2,6 +2,8 @@
 
 `deliver_batch` makes the first attempt of many deliveries to one subscriber, in event order,
 over one keep-alive connection: a Celery message per delivery would cost more than the POST.
+A batch of a few deliveries skips that task: the process that committed them makes the same
+first attempts at once (`first_attempts`, called by notifications.handlers).
 Every delivery that needs a retry becomes a task of its own (`deliver_webhook` / `send_email`)
 that retries itself on NOTIFICATIONS_RETRY_SCHEDULE through Celery's native delayed delivery.
 A delivery that already succeeded, failed or was disabled is never tried again.
@@ -92,10 +94,13 @@ def deliver_one(task: Task, channel: str, delivery_id: str) -> str:
     return attempted.result.verdict.value
 
 
-@app.task(name="notifications.deliver_batch", **TASK_OPTIONS)
-def deliver_batch(self: Task, channel: str, delivery_ids: list[str]) -> dict:
-    """First attempts of deliveries to one subscriber; after a failure the rest back off with it."""
-    claimed = deliveries.claim(delivery_ids, self.request.id)
+def first_attempts(channel: str, delivery_ids: list[str], claimer: str) -> dict:
+    """First attempts of deliveries to one subscriber, in order; after a failure the rest back off with it.
+
+    Run by `deliver_batch`, or at once by the worker process that committed a few deliveries
+    (notifications.handlers); `claimer` holds the claims meanwhile.
+    """
+    claimed = deliveries.claim(delivery_ids, claimer)
     deadline = time.monotonic() + settings.NOTIFICATIONS_BATCH_SECONDS
     done = 0
     with sender(channel) as send, AttemptLog(SUCCESSES_WRITTEN_TOGETHER) as attempt_log:
@@ -114,6 +119,12 @@ def deliver_batch(self: Task, channel: str, delivery_ids: list[str]) -> dict:
                 hand_off(channel, claimed[index + 1 :], attempted.countdown)
                 break
     return {"claimed": len(claimed), "attempted": done}
+
+
+@app.task(name="notifications.deliver_batch", **TASK_OPTIONS)
+def deliver_batch(self: Task, channel: str, delivery_ids: list[str]) -> dict:
+    """First attempts of deliveries to one subscriber (`first_attempts`), claimed under this task's id."""
+    return first_attempts(channel, delivery_ids, self.request.id)
 
 
 @app.task(name="notifications.deliver_webhook", **TASK_OPTIONS)

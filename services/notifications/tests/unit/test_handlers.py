@@ -4,11 +4,13 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from celery import signals
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.handlers import fan_out
+from notifications import deliveries
+from notifications.handlers import ATTEMPTED_AT_ONCE, fan_out
 from notifications.models import Delivery, EmailRecipient, WebhookEndpoint
 from notifications.service import SERVICE
 from ripple_runtime.messaging.tasks import process
@@ -85,6 +87,48 @@ def test_once_committed_the_event_reaches_the_receiver_and_the_mailbox(
     assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
 
 
+@pytest.fixture
+def published_tasks():
+    """The names of the tasks published meanwhile (an eager task is run, not published)."""
+    names = []
+
+    def record(headers=None, **_):
+        names.append((headers or {}).get("task"))
+
+    signals.before_task_publish.connect(record, weak=False, dispatch_uid="test.published_tasks")
+    yield names
+    signals.before_task_publish.disconnect(dispatch_uid="test.published_tasks")
+
+
+def test_a_few_deliveries_are_attempted_at_once_by_the_committing_process_without_a_task(
+    subscribers, smtp, receiver, published_tasks, django_capture_on_commit_callbacks
+):
+    event = product_deleted()
+    with django_capture_on_commit_callbacks(execute=True):
+        process(SERVICE, PRODUCT, [event])
+    # Celery is not eager here: a task would have been published, and nobody runs it in this test.
+    assert published_tasks == []
+    assert [r.headers["webhook-id"] for r in receiver.received("/all")] == [str(event.id)]
+    assert [m["To"] for m in smtp.messages] == ["ops@example.com"]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
+
+
+def test_a_larger_batch_gets_a_first_attempt_task_per_subscriber(
+    eager, receiver, django_capture_on_commit_callbacks
+):
+    WebhookEndpoint.objects.create(url=receiver.url("/hook"))
+    ran = []
+    signals.task_prerun.connect(lambda task, **_: ran.append(task.name), weak=False, dispatch_uid="t.ran")
+    try:
+        events = [product_deleted(product_id=n) for n in range(ATTEMPTED_AT_ONCE + 1)]
+        with django_capture_on_commit_callbacks(execute=True):
+            process(SERVICE, PRODUCT, events)
+    finally:
+        signals.task_prerun.disconnect(dispatch_uid="t.ran")
+    assert ran == ["notifications.deliver_batch"]
+    assert [r.headers["webhook-id"] for r in receiver.received("/hook")] == [str(e.id) for e in events]
+
+
 def test_a_rolled_back_batch_sends_nothing(subscribers, eager, receiver, django_capture_on_commit_callbacks):
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -111,3 +155,20 @@ def test_requeue_deliveries_sends_idle_open_deliveries_again(subscribers, eager,
     assert [hit.headers["webhook-id"] for hit in receiver.received()] == [str(event.id)]
     assert len(smtp.messages) == 1
     assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
+
+
+def test_requeue_gives_a_delivery_whose_claim_lapsed_a_task_at_once(subscribers, eager, smtp, receiver):
+    """A process that died mid-attempt (say, a first attempt made at once) leaves a claim that lapses."""
+    event = product_deleted()
+    fan_out([event])
+    webhook = Delivery.objects.get(event_id=event.id, channel="webhook")
+    deliveries.claim([str(webhook.pk)], "at-once-dead")
+    call_command("requeue_deliveries", "--idle-seconds", "3600", stdout=StringIO())
+    assert not receiver.received()  # the claim still holds: its holder may be attempting
+
+    Delivery.objects.filter(pk=webhook.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    out = StringIO()
+    call_command("requeue_deliveries", "--idle-seconds", "3600", stdout=out)
+    assert "requeued 1 deliveries" in out.getvalue()  # the untouched e-mail is not idle long enough
+    assert [hit.headers["webhook-id"] for hit in receiver.received()] == [str(event.id)]
+    assert Delivery.objects.get(pk=webhook.pk).status == "succeeded"
