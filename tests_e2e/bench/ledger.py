@@ -1,15 +1,15 @@
 """`make bench`: what the deletion ledger costs, and how fast it answers.
 
-One run, two whole systems (every process through ripple.sh on fresh PostgreSQL databases),
-the same seeded catalog in each: 10,000 products with two stored files each, indexed in search.
-The first system runs with LEDGER_ENABLED=0 (no deletions, no receipts): its clock stops when
-every service has processed every event of the bulk delete (the last effect: their inbox rows,
-written with the effects). The second runs with the ledger: its clock stops when
-`GET /api/v1/deletions/{id}/` says `complete`; both note when the last effect was seen, so the
-ledger's cost splits into a slower pipeline and the receipts' tail after its last effect. Then
-that deletion is read repeatedly for the API's latency. Notifications has no subscribers here:
-with a webhook and a mail per product its deliveries, not the ledger, would set the pace.
-Results: a table, and var/bench/ledger.json.
+One run, two whole systems (every process through ripple.sh on fresh PostgreSQL databases,
+reaching the broker directly), the same seeded catalog in each: 10,000 products with two stored
+files each, indexed in search. The first system runs with LEDGER_ENABLED=0 (no deletions, no
+receipts): its clock stops when every service has processed every event of the bulk delete (the
+last effect: their inbox rows, written with the effects). The second runs with the ledger: its
+clock stops when `GET /api/v1/deletions/{id}/` says `complete`; both note when the last effect
+was seen, so the ledger's cost splits into a slower pipeline and the receipts' tail after its
+last effect. Then that deletion is read repeatedly for the API's latency. Notifications has no
+subscribers here: with a webhook and a mail per product its deliveries, not the ledger, would
+set the pace. Results: a table, and var/bench/ledger.json.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import psycopg
 from tests_e2e.bench import data
 from tests_e2e.bench.harness import REPO_DIR, run_checked
 from tests_e2e.bench.report import Row, at_most, render, summary, write_json
+from tests_e2e.faults.brokers import DirectBroker
 from tests_e2e.faults.system import WholeSystem
 
 PRODUCTS = int(os.environ.get("RIPPLE_BENCH_LEDGER_PRODUCTS", "10000"))
@@ -51,7 +52,7 @@ def purge(ledger: bool) -> dict:
     env = {"LEDGER_ENABLED": "1" if ledger else "0", "BULK_DELETE_MAX_PRODUCTS": str(PRODUCTS)}
     with (
         tempfile.TemporaryDirectory(prefix="ripple-bench-ledger-") as tmp,
-        WholeSystem(Path(tmp), "postgres", extra_env=env, subscribe=False) as system,
+        WholeSystem(Path(tmp), "postgres", broker=DirectBroker(), extra_env=env, subscribe=False) as system,
     ):
         with psycopg.connect(system.databases.url("catalog")) as db:
             _, ids = data.seed_products(db, f"ledger{int(ledger)}", PRODUCTS, media_root=system.media_root)

@@ -8,9 +8,11 @@ tests_e2e.faults.system) and then the naive shop (tests_e2e.bench.naive: `post_d
 received, search hit gone), one delete at a time: the file and the receiver are looked at every
 millisecond; the search API, whose every answer costs its server a few milliseconds of a 2-core
 machine's CPU, every SEARCH_POLL_S while another effect is still awaited, then every millisecond;
+the next delete starts once this one is settled (Ripple: its deletion complete) and QUIET_S later;
 (c) a bulk purge of N products with two files each until the last effect, with every stage's
-counters sampled meanwhile; (d, Ripple only) the
-same purge with the broker unreachable (the proxy cut) for its first seconds.
+counters sampled meanwhile; (d, Ripple only) the same purge with the broker unreachable for its
+first seconds, on a second system whose processes reach the broker through a proxy this process
+cuts (the first system's connect directly, as the naive shop's do).
 
 Results go to `--out` (default var/bench/pipeline/): pipeline.json (every raw sample), report.md,
 latency.png and throughput-<engine>.png; the table is printed at the end.
@@ -19,11 +21,13 @@ latency.png and throughput-<engine>.png; the table is printed at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from tqdm import tqdm
@@ -33,6 +37,7 @@ from tests_e2e.bench.harness import REPO_DIR
 from tests_e2e.bench.naive.system import NaiveSystem
 from tests_e2e.bench.report import Row, at_least, at_most, render, summary, write_json
 from tests_e2e.bench.subjects import MEDIA_PER_PRODUCT, NaiveSubject, RippleSubject, files_left
+from tests_e2e.faults.brokers import DirectBroker, ProxiedBroker
 from tests_e2e.faults.system import WholeSystem
 
 EFFECTS = ("file", "webhook", "search")
@@ -41,10 +46,16 @@ TARGET_PURGE_S = {"postgres": 15.0, "sqlite": 30.0}
 TARGET_PURGE_VS_NAIVE = 3.0
 EFFECT_TIMEOUT_S = 30.0
 SEARCH_POLL_S = 0.01  # while the file or the webhook is still awaited: the poller must not load the machine
+QUIET_S = 0.1  # after a single delete's work is done, before the next one
 
 
 def single_deletes(subject, ids: list[int], warmup: int, bar: tqdm) -> dict[str, list[float]]:
-    """Delete products one at a time; time each DELETE and each until all its effects are observable."""
+    """Delete products one at a time; time each DELETE and each until all its effects are observable.
+
+    Each delete starts on a quiet system: once the one before it is settled (for Ripple: its
+    deletion complete, every receipt folded) and QUIET_S later, so that what is timed is one
+    delete's path, not the bookkeeping of the one before (a stream is the purge's business).
+    """
     samples: dict[str, list[float]] = {"api_ms": [], "all_effects_ms": [], **{f"{e}_ms": [] for e in EFFECTS}}
     for index, product_id in enumerate(ids):
         hooks_before = subject.webhooks()
@@ -74,6 +85,8 @@ def single_deletes(subject, ids: list[int], warmup: int, bar: tqdm) -> dict[str,
                     f"{subject.label}: product {product_id}: {sorted(pending)} not seen in time"
                 )
             time.sleep(0.001)
+        subject.settle(answer)
+        time.sleep(QUIET_S)
         if index >= warmup:
             samples["api_ms"].append((answered - started) * 1000)
             samples["all_effects_ms"].append((max(seen_at.values()) - started) * 1000)
@@ -152,21 +165,35 @@ def stage_done(timeline: list[dict]) -> dict[str, float]:
 
 
 def measure_ripple(engine: str, args, results: dict) -> None:
-    """Ripple's whole system on one engine: single deletes, the purge, the purge during an outage."""
+    """Ripple's whole system on one engine: single deletes and the purge, then the purge during an outage.
+
+    The first two run on a system whose processes reach the broker directly, as the naive shop's
+    do; the outage needs the proxy, which pumps every byte in a thread of this process (a cost the
+    other figures must not carry), so it gets a system of its own.
+    """
     env = {"BULK_DELETE_MAX_PRODUCTS": str(max(args.products, 10_000))}
+    with ripple_system(engine, env, DirectBroker()) as subject:
+        results["singles"] = run_singles(subject, engine, args)
+        results["purge"] = run_purge(subject, engine, args, "purge")
+    if not args.skip_outage:
+        with ripple_system(engine, env, ProxiedBroker()) as subject:
+            proxy = subject.system.proxy
+            outage = (proxy.cut, proxy.restore, args.outage_seconds)
+            results["outage"] = run_purge(subject, engine, args, "outage", outage)
+
+
+@contextlib.contextmanager
+def ripple_system(engine: str, env: dict[str, str], broker) -> Iterator[RippleSubject]:
+    """Ripple's whole system on one engine and broker, with its search API and a webhook subscriber."""
     with (
         tempfile.TemporaryDirectory(prefix="ripple-bench-pipeline-") as tmp,
-        WholeSystem(Path(tmp), engine, extra_env=env, subscribe=False) as system,
+        WholeSystem(Path(tmp), engine, broker=broker, extra_env=env, subscribe=False) as system,
     ):
         system.start("search-api")
         system.subscribe_webhook()
         subject = RippleSubject(system)
         try:
-            results["singles"] = run_singles(subject, engine, args)
-            results["purge"] = run_purge(subject, engine, args, "purge")
-            if not args.skip_outage:
-                outage = (system.proxy.cut, system.proxy.restore, args.outage_seconds)
-                results["outage"] = run_purge(subject, engine, args, "outage", outage)
+            yield subject
         finally:
             subject.close()
 

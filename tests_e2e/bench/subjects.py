@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import requests
@@ -26,6 +27,7 @@ from tests_e2e.faults.system import WholeSystem
 
 RIPPLE_EVENT_QUEUES = ("media.catalog-events", "search.catalog-events", "notifications.catalog-events")
 CONSUMERS = ("media", "search", "notifications")
+SETTLE_TIMEOUT_S = 30.0
 
 
 def files_left(media_root: Path, product_ids) -> int:
@@ -77,6 +79,9 @@ class Subject:
         """Webhooks the receiver has got so far."""
         return len(self.system.receiver.received("/hook"))
 
+    def settle(self, answer: requests.Response) -> None:
+        """Wait until the work a delete started is all done (its effects are: nothing else to wait for)."""
+
     def close(self) -> None:
         """Close the bench's own broker connection."""
         self.queues.close()
@@ -97,6 +102,15 @@ class RippleSubject(Subject):
     def delete_url(self, product_id: int) -> str:
         """The URL a single DELETE goes to."""
         return self.system.catalog_url(f"/api/v1/products/{product_id}/")
+
+    def settle(self, answer: requests.Response) -> None:
+        """Wait until the delete's deletion is complete: every service's receipt folded into the ledger."""
+        url = answer.headers["Location"]  # absolute
+        deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        while self.session.get(url, timeout=10).json()["status"] != "complete":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"deletion {url} not complete after {SETTLE_TIMEOUT_S:.0f} s")
+            time.sleep(0.02)
 
     def bulk_delete(self, ids: list[int]) -> requests.Response:
         """POST the catalog's bulk delete of these ids."""

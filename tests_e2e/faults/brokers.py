@@ -1,6 +1,6 @@
-"""The broker of a whole-system run: the machine's RabbitMQ behind a proxy, or a three-node cluster.
+"""The broker of a whole-system run: the machine's RabbitMQ, direct or behind a proxy, or a 3-node cluster.
 
-Both offer the same few things: create and delete the run's vhost, the BROKER_URL every process
+All offer the same few things: create and delete the run's vhost, the BROKER_URL every process
 uses, the URL of a direct (unproxied) connection for the test's own publishing, and rabbitmqctl.
 """
 
@@ -20,35 +20,60 @@ REPO = Path(__file__).resolve().parents[2]
 CLUSTER_SH = REPO / "deploy" / "rabbitmq" / "cluster.sh"
 
 
-class ProxiedBroker:
-    """A vhost of the machine's RabbitMQ, which every process reaches through a TCP proxy it can cut."""
+class DirectBroker:
+    """A vhost of the machine's RabbitMQ, which every process reaches directly (what the bench measures)."""
+
+    proxy = None  # nothing between the processes and the broker to cut
 
     def __init__(self):
-        """Name the vhost and open the proxy's port; nothing is created before `create()`."""
+        """Name the vhost; nothing is created before `create()`."""
         self.vhost = TestVhost(prefix="ripple-faults")
-        self.proxy = TcpProxy(BROKER_HOST, BROKER_PORT)
 
     def create(self) -> None:
-        """Create the vhost and start forwarding."""
+        """Create the vhost."""
         self.vhost.create()
-        self.proxy.start()
 
     def delete(self) -> None:
-        """Stop forwarding and delete the vhost with everything in it."""
-        self.proxy.close()
+        """Delete the vhost with everything in it."""
         self.vhost.delete()
 
     def url(self) -> str:
-        """The processes' BROKER_URL: through the proxy."""
-        return self.vhost.url(port=self.proxy.port)
+        """The processes' BROKER_URL."""
+        return self.vhost.url()
 
     def direct_url(self) -> str:
-        """The test's own connection, past the proxy."""
+        """The test's own connection."""
         return self.vhost.url()
 
     def ctl(self, *args: str) -> str:
         """rabbitmqctl against the machine's node, scoped to the vhost where the command takes -p."""
         return _run(["rabbitmqctl", "-q", *args, "-p", self.vhost.name])
+
+
+class ProxiedBroker(DirectBroker):
+    """A vhost of the machine's RabbitMQ, which every process reaches through a TCP proxy it can cut.
+
+    The proxy pumps every byte in a thread of the test's own process: fine for faults, a cost for a bench.
+    """
+
+    def __init__(self):
+        """Name the vhost and open the proxy's port; nothing is created before `create()`."""
+        super().__init__()
+        self.proxy = TcpProxy(BROKER_HOST, BROKER_PORT)
+
+    def create(self) -> None:
+        """Create the vhost and start forwarding."""
+        super().create()
+        self.proxy.start()
+
+    def delete(self) -> None:
+        """Stop forwarding and delete the vhost with everything in it."""
+        self.proxy.close()
+        super().delete()
+
+    def url(self) -> str:
+        """The processes' BROKER_URL: through the proxy."""
+        return self.vhost.url(port=self.proxy.port)
 
 
 class ClusterBroker:

@@ -21,7 +21,7 @@ from ripple_runtime.metrics.exposition import PORT_OFFSETS
 from ripple_testing.entrypoints import ripple_processes
 from ripple_testing.processes import ManagedProcess, wait_until
 from ripple_testing.servers import WebhookReceiver, free_port, free_port_block, start_smtp
-from tests_e2e.faults.brokers import ClusterBroker, ProxiedBroker
+from tests_e2e.faults.brokers import ClusterBroker, DirectBroker, ProxiedBroker
 from tests_e2e.faults.databases import Databases, in_list
 from tests_e2e.faults.outcome import Outcome
 
@@ -40,7 +40,7 @@ class WholeSystem:
         self,
         tmp: Path,
         engine: str = "postgres",
-        broker: ProxiedBroker | ClusterBroker | None = None,
+        broker: DirectBroker | ClusterBroker | None = None,
         extra_env: dict[str, str] | None = None,
         subscribe: bool = True,
     ):
@@ -282,7 +282,7 @@ class WholeSystem:
 
     @property
     def proxy(self):
-        """The proxy between the processes and the machine's broker (not with a cluster)."""
+        """The proxy between the processes and the broker (a ProxiedBroker's; a DirectBroker has None)."""
         return self.broker.proxy
 
     def purge(self, queue: str) -> None:
