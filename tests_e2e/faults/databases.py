@@ -25,6 +25,9 @@ class Databases:
             raise ValueError(f"unknown database engine {engine!r}")
         self.engine, self.folder = engine, folder
         self.names = {service: f"ripple_{tag}_{service}" for service in services}
+        # One kept connection per service: a bench samples every fraction of a second, and each
+        # new PostgreSQL connection would cost the machine it measures a backend process.
+        self._connections: dict[str, psycopg.Connection] = {}
 
     def url(self, service: str) -> str:
         """The DATABASE_URL of a service."""
@@ -41,6 +44,9 @@ class Databases:
 
     def drop(self) -> None:
         """Drop every database of this run, closing what still connects."""
+        for connection in self._connections.values():
+            connection.close()
+        self._connections.clear()
         if self.engine == "postgres":
             with psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True) as conn:
                 for name in self.names.values():
@@ -52,7 +58,9 @@ class Databases:
     def query(self, service: str, sql: str, *params) -> list[tuple]:
         """Rows of a query in a service's database (`%s` placeholders on both engines)."""
         if self.engine == "postgres":
-            with psycopg.connect(self.url(service), autocommit=True) as conn:
-                return conn.execute(sql, params).fetchall()
+            connection = self._connections.get(service)
+            if connection is None or connection.closed or connection.broken:
+                connection = self._connections[service] = psycopg.connect(self.url(service), autocommit=True)
+            return connection.execute(sql, params).fetchall()
         with sqlite3.connect(self.url(service).removeprefix("sqlite:///"), timeout=30) as conn:
             return conn.execute(sql.replace("%s", "?"), params).fetchall()
