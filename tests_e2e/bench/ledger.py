@@ -75,13 +75,13 @@ def purge(ledger: bool) -> dict:
         if answer.status_code != 200:
             raise RuntimeError(f"bulk delete failed: {answer.status_code} {answer.text[:500]}")
         owed = {"media": PRODUCTS, "search": PRODUCTS, "notifications": PRODUCTS}
-        url = answer.json()["deletion_url"]
+        url, deletion_id = answer.json()["deletion_url"], answer.json()["deletion_id"]
         effects_s = None  # when the last effect was observed: with the ledger, the rest is its tail
         while True:
             if effects_s is None and all(processed(system, s) - before[s] >= n for s, n in owed.items()):
                 effects_s = time.perf_counter() - started
             if ledger:
-                status = deletion_status(system, answer.json()["deletion_id"])
+                status = deletion_status(system, deletion_id)
                 if status == "complete":
                     break
                 if status == "failed":
